@@ -1,0 +1,214 @@
+//! Command-line interface: clap types and one handler per subcommand.
+//!
+//! The only module that knows clap. Each handler maps arguments, makes one
+//! library call and names the output path.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::report::{self, OutputDir};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sweep;
+
+/// The built-in default scenario (the same text as `scenarios/baseline.toml`).
+pub const BASELINE: &str = include_str!("../scenarios/baseline.toml");
+const BASELINE_ORIGIN: &str = "built-in scenarios/baseline.toml";
+
+/// tiersim: simulate a tiered health system (village clinics, township
+/// health centers, county hospitals, regional medical centers) and see what
+/// a policy lever does to waits, crowding, costs and where patients go.
+#[derive(Debug, Parser)]
+#[command(name = "tiersim", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario (the built-in baseline if none is given) and write its outputs.
+    Run(RunArgs),
+    /// Validate scenario files and report every problem at once (exit 2 if any).
+    Check(CheckArgs),
+}
+
+/// `tiersim run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML). Omit to run the built-in baseline county.
+    pub scenario: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the number of replications.
+    #[arg(long, short = 'r')]
+    pub replications: Option<u32>,
+    /// Override the simulated days (warm-up included).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Output folder [default: outputs/<scenario name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// No table and no progress bar; errors only.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `tiersim check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+}
+
+/// A failure and the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Bad input: exit 2. Each line is printed after `error: `.
+    #[error("{}", .0.join("\n"))]
+    Input(Vec<String>),
+    /// Anything else: exit 1.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl Failure {
+    /// Process exit code.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Input(_) => 2,
+            Failure::Other(_) => 1,
+        }
+    }
+}
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Failure {
+        Failure::Input(e.lines())
+    }
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run(args) => run_cmd(args),
+        Command::Check(args) => check_cmd(args),
+    }
+}
+
+fn load(path: Option<&Path>) -> Result<Scenario, ScenarioError> {
+    match path {
+        Some(p) => Scenario::load(p),
+        None => Scenario::from_toml(BASELINE, BASELINE_ORIGIN),
+    }
+}
+
+fn run_cmd(args: RunArgs) -> Result<(), Failure> {
+    let mut scenario = load(args.scenario.as_deref())?;
+    apply_overrides(&mut scenario, &args)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("outputs").join(&scenario.name));
+    let dir = OutputDir::prepare(&out).with_context(|| format!("cannot write to {}", out.display()))?;
+    let bar = progress_bar(u64::from(scenario.replications), args.quiet);
+    let result = sweep::simulate(&scenario, args.threads, || bar.inc(1)).map_err(anyhow::Error::from)?;
+    bar.finish_and_clear();
+    report::write_run(&dir, &result.world, &result.runs, &result.summaries)
+        .with_context(|| format!("writing outputs to {}", out.display()))?;
+    let written = dir
+        .commit()
+        .with_context(|| format!("moving outputs into {}", out.display()))?;
+    if !args.quiet {
+        print!("{}", report::tier_table(&result.world, &result.summaries));
+        println!("outputs: {}/", written.display());
+    }
+    Ok(())
+}
+
+fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
+    if let Some(seed) = args.seed {
+        s.seed = seed;
+    }
+    if let Some(r) = args.replications {
+        if r == 0 {
+            return Err(Failure::Input(vec![
+                "--replications 0: expected a whole number >= 1".into(),
+            ]));
+        }
+        s.replications = r;
+    }
+    if let Some(d) = args.days {
+        if d <= s.warmup_days {
+            return Err(Failure::Input(vec![format!(
+                "--days {d}: must exceed the scenario's warmup_days ({})",
+                s.warmup_days
+            )]));
+        }
+        s.days = d;
+    }
+    if args.threads == Some(0) {
+        return Err(Failure::Input(vec!["--threads 0: expected a whole number >= 1".into()]));
+    }
+    Ok(())
+}
+
+fn check_cmd(args: CheckArgs) -> Result<(), Failure> {
+    let mut lines = Vec::new();
+    for path in &args.scenarios {
+        match Scenario::load(path) {
+            Ok(s) => println!(
+                "ok: {}: scenario \"{}\", {} residents, {} facilities",
+                path.display(),
+                s.name,
+                report::thousands(s.population() as f64),
+                s.facilities.len()
+            ),
+            Err(e) => lines.extend(e.lines()),
+        }
+    }
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Input(lines))
+    }
+}
+
+/// A progress bar on stderr, hidden when quiet or not on a terminal.
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if quiet {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} replications {pos}/{len} [{bar:30}] {elapsed_precise} eta {eta}")
+            .expect("the progress template is valid")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn built_in_baseline_is_valid() {
+        Scenario::from_toml(BASELINE, BASELINE_ORIGIN).expect("the built-in baseline must validate");
+    }
+}

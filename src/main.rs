@@ -1,0 +1,16 @@
+//! The `tiersim` binary: parse arguments, run, map failures to exit codes
+//! (0 ok, 1 runtime failure, 2 bad input).
+
+use clap::Parser;
+use tiersim::cli::{self, Cli, Failure};
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(failure) = cli::run(cli) {
+        match &failure {
+            Failure::Input(lines) => lines.iter().for_each(|l| eprintln!("error: {l}")),
+            Failure::Other(e) => eprintln!("error: {e:#}"),
+        }
+        std::process::exit(failure.exit_code());
+    }
+}

@@ -1,0 +1,376 @@
+//! Output files: JSON and CSV tables, written atomically.
+//!
+//! Everything goes into a hidden temporary folder beside the target and is
+//! renamed into place only when complete, so a failed or interrupted run
+//! never leaves a half-written output folder. Numbers are printed with
+//! Rust's shortest round-trip formatting, so equal results give
+//! byte-identical files.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use crate::metrics::{RunOutput, Scope, Summary};
+use crate::scenario::{Scenario, validate};
+use crate::world::World;
+
+/// A folder being written: files go to a temporary sibling until [`commit`](OutputDir::commit).
+pub struct OutputDir {
+    target: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl OutputDir {
+    /// Creates the temporary folder now, so an unwritable destination is
+    /// reported before any simulation starts.
+    pub fn prepare(target: &Path) -> io::Result<OutputDir> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent)?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp)?;
+        }
+        fs::create_dir(&tmp)?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            tmp,
+            committed: false,
+        })
+    }
+
+    /// Writes one file into the temporary folder.
+    pub fn write(&self, name: &str, contents: &[u8]) -> io::Result<()> {
+        fs::write(self.tmp.join(name), contents)
+    }
+
+    /// Moves the finished folder into place, replacing an older one.
+    pub fn commit(mut self) -> io::Result<PathBuf> {
+        if self.target.exists() {
+            let old = self.tmp.with_extension("old");
+            fs::rename(&self.target, &old)?;
+            fs::rename(&self.tmp, &self.target)?;
+            fs::remove_dir_all(&old)?;
+        } else {
+            fs::rename(&self.tmp, &self.target)?;
+        }
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Name of a scope's subject: "system", a tier or a facility name.
+pub fn scope_label(world: &World, scope: Scope) -> (&'static str, String) {
+    match scope {
+        Scope::System => ("system", "system".to_string()),
+        Scope::Tier(t) => ("tier", t.name().to_string()),
+        Scope::Facility(i) => ("facility", world.facilities[i as usize].name.clone()),
+    }
+}
+
+/// A CSV number: shortest round-trip form, empty when undefined.
+fn num(x: f64) -> String {
+    if x.is_finite() { format!("{x}") } else { String::new() }
+}
+
+/// Writes a CSV built from rows of already-formatted fields.
+fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+fn stats_fields(s: &Summary) -> Vec<String> {
+    vec![
+        s.name.to_string(),
+        num(s.mean),
+        num(s.sd),
+        num(s.ci_low),
+        num(s.ci_high),
+        s.n.to_string(),
+    ]
+}
+
+fn stats_json(s: &Summary) -> Value {
+    json!({ "mean": s.mean, "sd": s.sd, "ci_low": s.ci_low, "ci_high": s.ci_high, "n": s.n })
+}
+
+/// `summary.json`: every metric with mean, sd, 95% t-interval and n.
+pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
+    let s = &world.scenario;
+    let mut system = Map::new();
+    let mut tiers = Map::new();
+    let mut facilities: Vec<Map<String, Value>> = world
+        .facilities
+        .iter()
+        .map(|f| {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(f.name));
+            m.insert("tier".into(), json!(f.tier.name()));
+            m.insert("region".into(), json!(s.regions[f.region.0 as usize].name));
+            m.insert("metrics".into(), Value::Object(Map::new()));
+            m
+        })
+        .collect();
+    for m in summaries {
+        match m.scope {
+            Scope::System => {
+                system.insert(m.name.into(), stats_json(m));
+            }
+            Scope::Tier(t) => {
+                let e = tiers.entry(t.name()).or_insert_with(|| Value::Object(Map::new()));
+                e.as_object_mut()
+                    .expect("tier entries are objects")
+                    .insert(m.name.into(), stats_json(m));
+            }
+            Scope::Facility(i) => {
+                let e = facilities[i as usize]
+                    .get_mut("metrics")
+                    .and_then(Value::as_object_mut)
+                    .expect("facility entries have metrics");
+                e.insert(m.name.into(), stats_json(m));
+            }
+        }
+    }
+    let doc = json!({
+        "scenario": s.name,
+        "seed": s.seed,
+        "replications": s.replications,
+        "days": s.days,
+        "warmup_days": s.warmup_days,
+        "confidence": 0.95,
+        "system": system,
+        "tiers": tiers,
+        "facilities": facilities,
+    });
+    let mut out = serde_json::to_vec_pretty(&doc).expect("JSON values always serialise");
+    out.push(b'\n');
+    out
+}
+
+/// Writes every output of a run into `dir` (not yet committed).
+pub fn write_run(dir: &OutputDir, world: &World, runs: &[RunOutput], summaries: &[Summary]) -> io::Result<()> {
+    dir.write("summary.json", &summary_json(world, summaries))?;
+    let tiers = summaries.iter().filter_map(|m| match m.scope {
+        Scope::Tier(t) => {
+            let mut row = vec![t.name().to_string()];
+            row.extend(stats_fields(m));
+            Some(row)
+        }
+        _ => None,
+    });
+    dir.write(
+        "tiers.csv",
+        &csv_bytes(&["tier", "metric", "mean", "sd", "ci_low", "ci_high", "n"], tiers)?,
+    )?;
+    let facilities = summaries.iter().filter_map(|m| match m.scope {
+        Scope::Facility(i) => {
+            let f = &world.facilities[i as usize];
+            let mut row = vec![
+                f.name.clone(),
+                f.tier.name().to_string(),
+                world.scenario.regions[f.region.0 as usize].name.clone(),
+            ];
+            row.extend(stats_fields(m));
+            Some(row)
+        }
+        _ => None,
+    });
+    dir.write(
+        "facilities.csv",
+        &csv_bytes(
+            &[
+                "facility", "tier", "region", "metric", "mean", "sd", "ci_low", "ci_high", "n",
+            ],
+            facilities,
+        )?,
+    )?;
+    let system = summaries.iter().filter(|m| m.scope == Scope::System).map(stats_fields);
+    dir.write(
+        "system.csv",
+        &csv_bytes(&["metric", "mean", "sd", "ci_low", "ci_high", "n"], system)?,
+    )?;
+    dir.write("runs.csv", &runs_csv(world, runs)?)?;
+    dir.write("daily.csv", &daily_csv(runs)?)?;
+    dir.write("scenario.toml", resolved_toml(&world.scenario).as_bytes())?;
+    Ok(())
+}
+
+/// `runs.csv`: one row per replication x scope x metric.
+fn runs_csv(world: &World, runs: &[RunOutput]) -> io::Result<Vec<u8>> {
+    let seed = world.scenario.seed.to_string();
+    let rows = runs.iter().flat_map(|r| {
+        let seed = seed.clone();
+        r.metrics.iter().map(move |m| {
+            let (scope, id) = scope_label(world, m.scope);
+            vec![
+                r.replication.to_string(),
+                seed.clone(),
+                scope.to_string(),
+                id,
+                m.name.to_string(),
+                num(m.value),
+            ]
+        })
+    });
+    csv_bytes(&["replication", "seed", "scope", "id", "metric", "value"], rows)
+}
+
+/// `daily.csv`: tidy, one row per replication x day x tier x metric.
+fn daily_csv(runs: &[RunOutput]) -> io::Result<Vec<u8>> {
+    let rows = runs.iter().flat_map(|r| {
+        r.daily.iter().flat_map(move |d| {
+            [
+                ("arrivals", d.arrivals),
+                ("mean_wait_minutes", d.mean_wait_minutes),
+                ("max_queue", d.max_queue),
+                ("utilization", d.utilization),
+            ]
+            .into_iter()
+            .map(move |(name, v)| {
+                vec![
+                    r.replication.to_string(),
+                    d.day.to_string(),
+                    d.tier.name().to_string(),
+                    name.to_string(),
+                    num(v),
+                ]
+            })
+        })
+    });
+    csv_bytes(&["replication", "day", "tier", "metric", "value"], rows)
+}
+
+/// The scenario with every default filled in, as TOML that reloads to the
+/// same scenario.
+pub fn resolved_toml(s: &Scenario) -> String {
+    let raw = validate::to_raw(s);
+    let body = toml::to_string(&raw).expect("resolved scenarios always serialise to TOML");
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Scenario \"{}\" as resolved by tiersim {}: every default filled in,\n# generated settlements and facilities listed. `tiersim run` on this file\n# reproduces the results next to it.\n",
+        s.name,
+        env!("CARGO_PKG_VERSION")
+    );
+    out.push_str(&body);
+    out
+}
+
+/// Thousands separators for a non-negative count, e.g. 300000 -> "300,000".
+pub fn thousands(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 { format!("-{out}") } else { out }
+}
+
+/// The compact per-tier table `tiersim run` prints.
+pub fn tier_table(world: &World, summaries: &[Summary]) -> String {
+    let s = &world.scenario;
+    let get = |scope: Scope, name: &str| summaries.iter().find(|m| m.scope == scope && m.name == name);
+    let half = |m: &Summary| (m.ci_high - m.ci_low) / 2.0;
+    let pm = |m: Option<&Summary>, scale: f64, digits: usize, unit: &str| match m {
+        Some(m) if m.mean.is_finite() && half(m).is_finite() => {
+            format!("{:.*}{unit} ±{:.*}", digits, m.mean * scale, digits, half(m) * scale)
+        }
+        Some(m) if m.mean.is_finite() => format!("{:.*}{unit}", digits, m.mean * scale),
+        _ => "-".into(),
+    };
+    let days = f64::from(s.days - s.warmup_days);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} replication(s) x {} days ({} warm-up), {} residents, {} facilities",
+        s.name,
+        s.replications,
+        s.days,
+        s.warmup_days,
+        thousands(s.population() as f64),
+        world.facilities.len()
+    );
+    let _ = writeln!(
+        out,
+        "{:<9} {:>5} {:>15} {:>16} {:>16} {:>10} {:>15} {:>13} {:>10}",
+        "tier",
+        "sites",
+        "first contact",
+        "visits/day",
+        "wait min",
+        "p90 min",
+        "utilization",
+        "referred up",
+        "OOP/visit"
+    );
+    for tier in crate::scenario::Tier::ALL {
+        let scope = Scope::Tier(tier);
+        let sites = world.facilities.iter().filter(|f| f.tier == tier).count();
+        let visits =
+            get(scope, "arrivals").map(|m| format!("{} ±{}", thousands(m.mean / days), thousands(half(m) / days)));
+        let oop = match (get(scope, "oop"), get(scope, "served")) {
+            (Some(o), Some(n)) if n.mean > 0.0 => format!("{:.0}", o.mean / n.mean),
+            _ => "-".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<9} {:>5} {:>15} {:>16} {:>16} {:>10} {:>15} {:>13} {:>10}",
+            tier.name(),
+            sites,
+            pm(get(scope, "first_contact_share"), 100.0, 1, "%"),
+            visits.unwrap_or_else(|| "-".into()),
+            pm(get(scope, "wait_mean_minutes"), 1.0, 1, ""),
+            get(scope, "wait_p90_minutes")
+                .map(|m| format!("{:.1}", m.mean))
+                .unwrap_or_else(|| "-".into()),
+            pm(get(scope, "utilization"), 100.0, 1, "%"),
+            get(scope, "referrals_up_out")
+                .map(|m| thousands(m.mean))
+                .unwrap_or_else(|| "-".into()),
+            oop,
+        );
+    }
+    let sys = |name: &str, scale: f64, digits: usize, unit: &str| pm(get(Scope::System, name), scale, digits, unit);
+    let _ = writeln!(
+        out,
+        "system: grassroots first contact {} | within county {} | bypass {} | travel {} min | cost/episode {} CNY | out-of-pocket share {} | unmet {}",
+        sys("first_contact_grassroots_share", 100.0, 1, "%"),
+        sys("within_county_rate", 100.0, 1, "%"),
+        sys("bypass_rate", 100.0, 1, "%"),
+        sys("mean_travel_minutes", 1.0, 1, ""),
+        sys("cost_per_episode", 1.0, 0, ""),
+        sys("oop_share", 100.0, 1, "%"),
+        get(Scope::System, "unmet_episodes")
+            .map(|m| thousands(m.mean))
+            .unwrap_or_else(|| "-".into()),
+    );
+    out
+}

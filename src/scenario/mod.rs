@@ -1,0 +1,412 @@
+//! Scenarios: the TOML a user writes, checked and resolved into typed data.
+//!
+//! Owns everything between a file on disk and a [`Scenario`]: parsing
+//! ([`raw`]), defaults and validation ([`validate`]) and the error type
+//! ([`error`]). Nothing past this module reads TOML, and the engine never
+//! re-checks what [`validate`] has accepted.
+
+pub mod error;
+pub mod generate;
+pub mod raw;
+pub mod validate;
+
+use std::path::Path;
+
+pub use error::{Problem, ScenarioError};
+
+/// The four tiers of the health system, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Tier {
+    /// Village clinic (urban: community health station).
+    Village = 0,
+    /// Township health center (urban: community health center).
+    Township = 1,
+    /// County hospital (urban: district hospital).
+    County = 2,
+    /// Regional (tertiary) medical center.
+    Regional = 3,
+}
+
+impl Tier {
+    /// All tiers, lowest first.
+    pub const ALL: [Tier; 4] = [Tier::Village, Tier::Township, Tier::County, Tier::Regional];
+
+    /// The key used in scenario files and outputs.
+    pub fn name(self) -> &'static str {
+        ["village", "township", "county", "regional"][self as usize]
+    }
+
+    /// Village and township: the grassroots.
+    pub fn is_grassroots(self) -> bool {
+        self <= Tier::Township
+    }
+
+    /// The tier above, if any.
+    pub fn up(self) -> Option<Tier> {
+        Tier::ALL.get(self as usize + 1).copied()
+    }
+}
+
+/// Severity of an illness episode, mildest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Severity {
+    /// Common illness, treatable at a village clinic.
+    Mild = 0,
+    /// Needs a township health center.
+    Moderate = 1,
+    /// Needs a county hospital.
+    Severe = 2,
+    /// Needs a regional medical center.
+    Critical = 3,
+}
+
+impl Severity {
+    /// All severities, mildest first.
+    pub const ALL: [Severity; 4] = [Severity::Mild, Severity::Moderate, Severity::Severe, Severity::Critical];
+
+    /// The key used in scenario files and outputs.
+    pub fn name(self) -> &'static str {
+        ["mild", "moderate", "severe", "critical"][self as usize]
+    }
+
+    /// Severity from its index (0 = mild).
+    pub fn from_index(i: usize) -> Severity {
+        Severity::ALL[i.min(3)]
+    }
+}
+
+/// Daily opening hours `[open, close)` in minutes after midnight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hours {
+    /// Opening time [minutes after midnight], 0..1440.
+    pub open_minute: f64,
+    /// Closing time [minutes after midnight], greater than `open_minute`, at most 1440.
+    pub close_minute: f64,
+}
+
+impl Hours {
+    /// Open around the clock.
+    pub const ALWAYS: Hours = Hours {
+        open_minute: 0.0,
+        close_minute: 1440.0,
+    };
+
+    /// True when open around the clock.
+    pub fn is_always(&self) -> bool {
+        self.open_minute <= 0.0 && self.close_minute >= 1440.0
+    }
+
+    /// Open minutes per day.
+    pub fn minutes_per_day(&self) -> f64 {
+        self.close_minute - self.open_minute
+    }
+
+    /// `"24h"` or `"HH:MM-HH:MM"`, the form scenario files use.
+    pub fn to_text(&self) -> String {
+        if self.is_always() {
+            return "24h".to_string();
+        }
+        let hm = |m: f64| format!("{:02}:{:02}", (m / 60.0) as u32, (m % 60.0) as u32);
+        format!("{}-{}", hm(self.open_minute), hm(self.close_minute))
+    }
+}
+
+/// A service-time distribution [minutes].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ServiceDist {
+    /// Exponential with the given mean.
+    Exponential {
+        /// Mean [minutes].
+        mean_minutes: f64,
+    },
+    /// Lognormal with the given mean and coefficient of variation.
+    Lognormal {
+        /// Mean [minutes].
+        mean_minutes: f64,
+        /// Coefficient of variation (sd / mean).
+        cv: f64,
+    },
+    /// Gamma with the given mean and coefficient of variation.
+    Gamma {
+        /// Mean [minutes].
+        mean_minutes: f64,
+        /// Coefficient of variation (sd / mean).
+        cv: f64,
+    },
+    /// Always the same duration.
+    Fixed {
+        /// Duration [minutes].
+        mean_minutes: f64,
+    },
+}
+
+impl ServiceDist {
+    /// Mean service time [minutes].
+    pub fn mean_minutes(&self) -> f64 {
+        match *self {
+            ServiceDist::Exponential { mean_minutes }
+            | ServiceDist::Lognormal { mean_minutes, .. }
+            | ServiceDist::Gamma { mean_minutes, .. }
+            | ServiceDist::Fixed { mean_minutes } => mean_minutes,
+        }
+    }
+}
+
+/// How patients form the expected wait that enters their choice.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Beliefs {
+    /// No wait information: the wait term is zero.
+    None,
+    /// Queue length at decision / doctors on duty x mean service minutes.
+    Live,
+    /// The facility's mean wait over the previous simulated day.
+    Published,
+    /// Per settlement and facility, an exponential average of waits residents report.
+    WordOfMouth {
+        /// Weight of the newest report, in (0, 1].
+        learning_rate: f64,
+    },
+}
+
+/// Queue discipline at a facility (always non-preemptive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discipline {
+    /// First come, first served.
+    Fifo,
+    /// Most severe first; FIFO within a severity.
+    Severity,
+}
+
+/// Index of a region in [`Scenario::regions`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionId(pub u32);
+
+/// Index of a facility in [`Scenario::facilities`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FacilityId(pub u32);
+
+/// A point on the plane [km].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// East [km].
+    pub x: f64,
+    /// North [km].
+    pub y: f64,
+}
+
+impl Point {
+    /// Straight-line distance [km].
+    pub fn dist_km(self, other: Point) -> f64 {
+        (self.x - other.x).hypot(self.y - other.y)
+    }
+}
+
+/// A checked scenario: every default filled in, every name resolved.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Scenario name; names the output folder.
+    pub name: String,
+    /// Base seed of every random stream.
+    pub seed: u64,
+    /// Simulated days, warm-up included.
+    pub days: u32,
+    /// Days simulated before metrics are recorded.
+    pub warmup_days: u32,
+    /// Independent replications.
+    pub replications: u32,
+    /// Travel speeds.
+    pub travel: Travel,
+    /// Illness onset.
+    pub demand: Demand,
+    /// Facility choice.
+    pub choice: ChoiceParams,
+    /// Defaults per tier (every facility of the tier starts from them).
+    pub tiers: [TierParams; 4],
+    /// Regions with their settlements.
+    pub regions: Vec<Region>,
+    /// Every facility, explicit and generated.
+    pub facilities: Vec<Facility>,
+    /// Payment rules.
+    pub policy: Policy,
+    /// Triage and upward referral.
+    pub referral: Referral,
+    /// Patients leaving unseen; `None` means patients wait as long as it takes.
+    pub patience: Option<Patience>,
+}
+
+impl Scenario {
+    /// Reads, checks and resolves a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        validate::load(path).map(|(scenario, _)| scenario)
+    }
+
+    /// Checks and resolves scenario text; `origin` names it in messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        validate::from_toml(text, origin).map(|(scenario, _)| scenario)
+    }
+
+    /// Total resident population.
+    pub fn population(&self) -> u64 {
+        self.regions
+            .iter()
+            .flat_map(|r| &r.settlements)
+            .map(|s| u64::from(s.population))
+            .sum()
+    }
+}
+
+/// Travel on the plane.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Travel {
+    /// Average door-to-door speed [km/h].
+    pub speed_kmh: f64,
+    /// Road distance / straight-line distance.
+    pub detour_factor: f64,
+}
+
+impl Travel {
+    /// Travel minutes between two points.
+    pub fn minutes(&self, a: Point, b: Point) -> f64 {
+        self.detour_factor * a.dist_km(b) / self.speed_kmh * 60.0
+    }
+}
+
+/// Illness onset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Demand {
+    /// Episodes per resident per year (non-chronic residents).
+    pub episodes_per_resident_year: f64,
+    /// Share of residents with a chronic condition.
+    pub chronic_share: f64,
+    /// Rate multiplier for chronic residents.
+    pub chronic_multiplier: f64,
+    /// Probability of each severity, mildest first; sums to 1.
+    pub severity_mix: [f64; 4],
+    /// Daily window in which patients set out for care.
+    pub presentation: Hours,
+}
+
+/// Facility-choice model (multinomial logit).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChoiceParams {
+    /// Nearest facilities of each tier in the choice set.
+    pub nearest_per_tier: u32,
+    /// Facilities farther than this are left out [minutes].
+    pub max_travel_minutes: f64,
+    /// Wait beliefs.
+    pub beliefs: Beliefs,
+    /// Utility per quality point.
+    pub b_quality: f64,
+    /// Utility per currency unit of out-of-pocket cost (negative).
+    pub b_cost: f64,
+    /// Utility per hour of travel (negative).
+    pub b_travel: f64,
+    /// Utility per hour of expected wait (negative).
+    pub b_wait: f64,
+    /// Utility of a contracted facility.
+    pub b_contract: f64,
+    /// Alternative-specific constants `[tier][severity]`.
+    pub asc: [[f64; 4]; 4],
+}
+
+/// Defaults shared by the facilities of one tier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TierParams {
+    /// Highest severity treated.
+    pub capability: Severity,
+    /// Quality score.
+    pub quality: f64,
+    /// Doctors on duty while open.
+    pub doctors: u32,
+    /// Inpatient beds.
+    pub beds: u32,
+    /// Opening hours.
+    pub hours: Hours,
+    /// Queue discipline.
+    pub discipline: Discipline,
+    /// Service-time distribution per severity.
+    pub service: [ServiceDist; 4],
+    /// Outpatient price per visit, per severity [CNY].
+    pub outpatient_price: [f64; 4],
+}
+
+/// A county or district.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Region {
+    /// Unique name.
+    pub name: String,
+    /// Settlements (explicit or generated).
+    pub settlements: Vec<Settlement>,
+}
+
+/// A village, town or neighbourhood whose residents share a location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settlement {
+    /// Name (generated ones are numbered).
+    pub name: String,
+    /// Location.
+    pub at_km: Point,
+    /// Residents.
+    pub population: u32,
+}
+
+/// A facility with its resolved parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Facility {
+    /// Unique name.
+    pub name: String,
+    /// Tier.
+    pub tier: Tier,
+    /// Region it belongs to.
+    pub region: RegionId,
+    /// Location.
+    pub at_km: Point,
+    /// Doctors on duty while open (outpatient servers).
+    pub doctors: u32,
+    /// Inpatient beds.
+    pub beds: u32,
+    /// Quality score (enters utility through `b_quality`).
+    pub quality: f64,
+    /// Highest severity treated.
+    pub capability: Severity,
+    /// Upward referral target; `None` resolves to the nearest facility of
+    /// the next tier, preferring the same region.
+    pub partner: Option<FacilityId>,
+    /// Opening hours.
+    pub hours: Hours,
+    /// Queue discipline.
+    pub discipline: Discipline,
+    /// Service-time distribution per severity.
+    pub service: [ServiceDist; 4],
+    /// Outpatient price per visit, per severity [CNY].
+    pub outpatient_price: [f64; 4],
+}
+
+/// Payment rules for outpatient visits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Policy {
+    /// Outpatient reimbursement rate per tier, in [0, 1].
+    pub outpatient_rate: [f64; 4],
+    /// Outpatient deductible per visit, per tier [CNY].
+    pub outpatient_deductible: [f64; 4],
+}
+
+/// Triage and referral rules.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Referral {
+    /// Triage consultation time and price as a share of a full visit.
+    pub triage_factor: f64,
+    /// Referred patients jump ahead of self-referred ones.
+    pub priority_referrals: bool,
+}
+
+/// Patients leaving without being seen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Patience {
+    /// Mean patience [minutes] (exponential).
+    pub mean_minutes: f64,
+    /// Probability a patient who leaves tries another facility.
+    pub retry_prob: f64,
+}

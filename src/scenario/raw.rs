@@ -1,0 +1,271 @@
+#![allow(missing_docs)] // Keys are documented in README.md (scenario reference); this is their serde mirror.
+//! Serde mirror of the scenario TOML.
+//!
+//! Every field is optional so that [`super::validate`] can fill defaults and
+//! report what is missing in its own words. `deny_unknown_fields` everywhere
+//! (and no `flatten`) so that a typo is an error, never silently ignored.
+//! The same types serialise the resolved scenario written next to outputs.
+
+use serde::{Deserialize, Serialize};
+
+/// The whole scenario file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<String>,
+    pub seed: Option<i64>,
+    pub days: Option<i64>,
+    pub warmup_days: Option<i64>,
+    pub replications: Option<i64>,
+    pub travel: Option<RawTravel>,
+    pub demand: Option<RawDemand>,
+    pub choice: Option<RawChoice>,
+    pub tiers: Option<RawTiers>,
+    pub policy: Option<RawPolicy>,
+    pub referral: Option<RawReferral>,
+    pub patience: Option<RawPatience>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub region: Vec<RawRegion>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facility: Vec<RawFacility>,
+}
+
+/// `[travel]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTravel {
+    pub speed_kmh: Option<f64>,
+    pub detour_factor: Option<f64>,
+}
+
+/// `[demand]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDemand {
+    pub episodes_per_resident_year: Option<f64>,
+    pub chronic_share: Option<f64>,
+    pub chronic_multiplier: Option<f64>,
+    pub severity_mix: Option<PerSeverity<f64>>,
+    pub presentation_hours: Option<String>,
+}
+
+/// `[choice]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChoice {
+    pub nearest_per_tier: Option<i64>,
+    pub max_travel_minutes: Option<f64>,
+    pub beliefs: Option<BeliefsKind>,
+    pub learning_rate: Option<f64>,
+    pub b_quality: Option<f64>,
+    pub b_cost: Option<f64>,
+    pub b_travel: Option<f64>,
+    pub b_wait: Option<f64>,
+    pub b_contract: Option<f64>,
+    pub asc: Option<PerTier<PerSeverity<f64>>>,
+}
+
+/// Names of the wait-belief modes.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BeliefsKind {
+    None,
+    Live,
+    Published,
+    WordOfMouth,
+}
+
+/// A value per tier: `{ village = .., township = .., county = .., regional = .. }`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PerTier<T> {
+    pub village: Option<T>,
+    pub township: Option<T>,
+    pub county: Option<T>,
+    pub regional: Option<T>,
+}
+
+impl<T> PerTier<T> {
+    /// The entries in tier order.
+    pub fn as_array(&self) -> [&Option<T>; 4] {
+        [&self.village, &self.township, &self.county, &self.regional]
+    }
+
+    /// Mutable entries in tier order.
+    pub fn as_array_mut(&mut self) -> [&mut Option<T>; 4] {
+        [
+            &mut self.village,
+            &mut self.township,
+            &mut self.county,
+            &mut self.regional,
+        ]
+    }
+}
+
+/// A value per severity: `{ mild = .., moderate = .., severe = .., critical = .. }`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PerSeverity<T> {
+    pub mild: Option<T>,
+    pub moderate: Option<T>,
+    pub severe: Option<T>,
+    pub critical: Option<T>,
+}
+
+impl<T> PerSeverity<T> {
+    /// The entries in severity order.
+    pub fn as_array(&self) -> [&Option<T>; 4] {
+        [&self.mild, &self.moderate, &self.severe, &self.critical]
+    }
+
+    /// Mutable entries in severity order.
+    pub fn as_array_mut(&mut self) -> [&mut Option<T>; 4] {
+        [&mut self.mild, &mut self.moderate, &mut self.severe, &mut self.critical]
+    }
+}
+
+/// `[tiers.<tier>]`: defaults for every facility of a tier.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTierDefaults {
+    pub capability: Option<SeverityName>,
+    pub quality: Option<f64>,
+    pub doctors: Option<i64>,
+    pub beds: Option<i64>,
+    pub hours: Option<String>,
+    pub discipline: Option<DisciplineName>,
+    pub service: Option<RawService>,
+    pub service_by_severity: Option<PerSeverity<RawService>>,
+    pub outpatient_price: Option<PerSeverity<f64>>,
+}
+
+/// `[tiers]`
+pub type RawTiers = PerTier<RawTierDefaults>;
+
+/// Severity names as written in files.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SeverityName {
+    Mild,
+    Moderate,
+    Severe,
+    Critical,
+}
+
+/// Tier names as written in files.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TierName {
+    Village,
+    Township,
+    County,
+    Regional,
+}
+
+/// Queue disciplines as written in files.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DisciplineName {
+    Fifo,
+    Severity,
+}
+
+/// Service-time distribution names.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DistName {
+    Exponential,
+    Lognormal,
+    Gamma,
+    Fixed,
+}
+
+/// `service = { dist = "lognormal", mean_minutes = 12, cv = 0.6 }`
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub dist: Option<DistName>,
+    pub mean_minutes: Option<f64>,
+    pub cv: Option<f64>,
+}
+
+/// `[policy]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub outpatient: Option<RawPayment>,
+}
+
+/// `[policy.outpatient]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPayment {
+    pub rate: Option<PerTier<f64>>,
+    pub deductible: Option<PerTier<f64>>,
+}
+
+/// `[referral]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReferral {
+    pub triage_factor: Option<f64>,
+    pub priority_referrals: Option<bool>,
+}
+
+/// `[patience]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPatience {
+    pub mean_minutes: Option<f64>,
+    pub retry_prob: Option<f64>,
+}
+
+/// `[[region]]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegion {
+    pub name: Option<String>,
+    pub generate: Option<RawGenerate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settlement: Vec<RawSettlement>,
+}
+
+/// `[region.generate]`: a seeded rural county.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGenerate {
+    pub center_km: Option<[f64; 2]>,
+    pub radius_km: Option<f64>,
+    pub villages: Option<i64>,
+    pub population: Option<i64>,
+    pub townships: Option<i64>,
+    pub village_clinics: Option<bool>,
+    pub county_hospital: Option<bool>,
+    pub seed: Option<i64>,
+}
+
+/// `[[region.settlement]]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettlement {
+    pub name: Option<String>,
+    pub at_km: Option<[f64; 2]>,
+    pub population: Option<i64>,
+}
+
+/// `[[facility]]`: tier defaults apply to every key left out.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFacility {
+    pub name: Option<String>,
+    pub tier: Option<TierName>,
+    pub region: Option<String>,
+    pub at_km: Option<[f64; 2]>,
+    pub doctors: Option<i64>,
+    pub beds: Option<i64>,
+    pub quality: Option<f64>,
+    pub capability: Option<SeverityName>,
+    pub partner: Option<String>,
+    pub hours: Option<String>,
+    pub discipline: Option<DisciplineName>,
+}

@@ -1,0 +1,236 @@
+//! The immutable world a run happens in: facilities with their samplers,
+//! settlements with their precomputed choice sets, and referral targets.
+//!
+//! Built once from a [`Scenario`] and shared read-only by every
+//! replication (and every thread). Holds no run state and draws no random
+//! numbers; residents are drawn per replication by the engine.
+
+use rand_distr::{Distribution, Exp, Gamma, LogNormal};
+
+use crate::scenario::{Discipline, FacilityId, Hours, Point, RegionId, Scenario, ServiceDist, Severity, Tier};
+
+/// A service-time sampler built from a checked [`ServiceDist`].
+#[derive(Clone, Copy, Debug)]
+pub enum Sampler {
+    /// Exponential.
+    Exp(Exp<f64>),
+    /// Lognormal.
+    LogNormal(LogNormal<f64>),
+    /// Gamma.
+    Gamma(Gamma<f64>),
+    /// Constant.
+    Fixed(f64),
+}
+
+impl Sampler {
+    /// Builds the sampler; the scenario validator guarantees mean > 0, cv > 0.
+    pub fn new(d: ServiceDist) -> Sampler {
+        const CHECKED: &str = "service parameters were validated (mean > 0, cv > 0)";
+        match d {
+            ServiceDist::Exponential { mean_minutes } => Sampler::Exp(Exp::new(1.0 / mean_minutes).expect(CHECKED)),
+            ServiceDist::Lognormal { mean_minutes, cv } => {
+                // Mean m and cv c: sigma^2 = ln(1 + c^2), mu = ln m - sigma^2 / 2.
+                let s2 = (1.0 + cv * cv).ln();
+                Sampler::LogNormal(LogNormal::new(mean_minutes.ln() - s2 / 2.0, s2.sqrt()).expect(CHECKED))
+            }
+            ServiceDist::Gamma { mean_minutes, cv } => {
+                // Shape k = 1 / c^2, scale = m c^2.
+                Sampler::Gamma(Gamma::new(1.0 / (cv * cv), mean_minutes * cv * cv).expect(CHECKED))
+            }
+            ServiceDist::Fixed { mean_minutes } => Sampler::Fixed(mean_minutes),
+        }
+    }
+
+    /// One service time [minutes].
+    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Sampler::Exp(d) => d.sample(rng),
+            Sampler::LogNormal(d) => d.sample(rng),
+            Sampler::Gamma(d) => d.sample(rng),
+            Sampler::Fixed(m) => {
+                // Keep one draw per service so streams stay aligned across dists.
+                let _ = rng.next_u64();
+                *m
+            }
+        }
+    }
+}
+
+/// A facility as the engine sees it.
+#[derive(Clone, Debug)]
+pub struct FacilityInfo {
+    /// Name.
+    pub name: String,
+    /// Tier.
+    pub tier: Tier,
+    /// Region.
+    pub region: RegionId,
+    /// Location.
+    pub at_km: Point,
+    /// Doctors on duty while open.
+    pub doctors: u32,
+    /// Quality score.
+    pub quality: f64,
+    /// Highest severity treated.
+    pub capability: Severity,
+    /// Opening hours.
+    pub hours: Hours,
+    /// Queue discipline.
+    pub discipline: Discipline,
+    /// Service-time samplers per severity.
+    pub service: [Sampler; 4],
+    /// Mean service minutes over the severity mix (for `live` wait beliefs).
+    pub mean_service_minutes: f64,
+    /// Outpatient price per severity [CNY].
+    pub price: [f64; 4],
+    /// Where a patient of each severity it cannot treat is referred: the
+    /// partner if it can treat them, else the nearest facility that can.
+    pub refer_to: [Option<FacilityId>; 4],
+}
+
+/// One entry of a settlement's choice set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChoiceOption {
+    /// The facility.
+    pub facility: FacilityId,
+    /// Travel from the settlement [minutes].
+    pub travel_minutes: f64,
+}
+
+/// A settlement as the engine sees it.
+#[derive(Clone, Debug)]
+pub struct SettlementInfo {
+    /// Region.
+    pub region: RegionId,
+    /// Location.
+    pub at_km: Point,
+    /// Residents.
+    pub population: u32,
+    /// Choice set: the nearest facilities of each tier within reach,
+    /// ordered by tier, then travel minutes, then facility index.
+    pub options: Vec<ChoiceOption>,
+}
+
+/// The built world.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The scenario it was built from.
+    pub scenario: Scenario,
+    /// Facilities, indexed by [`FacilityId`].
+    pub facilities: Vec<FacilityInfo>,
+    /// Settlements of all regions, region by region.
+    pub settlements: Vec<SettlementInfo>,
+}
+
+impl World {
+    /// Builds the world: samplers, choice sets and referral targets.
+    pub fn new(scenario: &Scenario) -> World {
+        let travel = scenario.travel;
+        let mix = scenario.demand.severity_mix;
+        let mut facilities: Vec<FacilityInfo> = scenario
+            .facilities
+            .iter()
+            .map(|f| FacilityInfo {
+                name: f.name.clone(),
+                tier: f.tier,
+                region: f.region,
+                at_km: f.at_km,
+                doctors: f.doctors,
+                quality: f.quality,
+                capability: f.capability,
+                hours: f.hours,
+                discipline: f.discipline,
+                service: f.service.map(Sampler::new),
+                mean_service_minutes: (0..4).map(|s| mix[s] * f.service[s].mean_minutes()).sum(),
+                price: f.outpatient_price,
+                refer_to: [None; 4],
+            })
+            .collect();
+        for (i, f) in scenario.facilities.iter().enumerate() {
+            for sev in Severity::ALL {
+                if sev <= f.capability {
+                    continue;
+                }
+                let partner = f
+                    .partner
+                    .filter(|p| scenario.facilities[p.0 as usize].capability >= sev);
+                facilities[i].refer_to[sev as usize] = partner.or_else(|| {
+                    nearest(
+                        scenario.facilities.iter().map(|g| (g.at_km, g.capability >= sev)),
+                        f.at_km,
+                        &travel,
+                    )
+                });
+            }
+        }
+        let settlements = scenario
+            .regions
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, r)| r.settlements.iter().map(move |s| (ri, s)))
+            .map(|(ri, s)| SettlementInfo {
+                region: RegionId(ri as u32),
+                at_km: s.at_km,
+                population: s.population,
+                options: choice_set(scenario, s.at_km),
+            })
+            .collect();
+        World {
+            scenario: scenario.clone(),
+            facilities,
+            settlements,
+        }
+    }
+
+    /// Travel minutes between two facilities.
+    pub fn travel_minutes(&self, a: FacilityId, b: FacilityId) -> f64 {
+        self.scenario
+            .travel
+            .minutes(self.facilities[a.0 as usize].at_km, self.facilities[b.0 as usize].at_km)
+    }
+
+    /// The facility.
+    pub fn facility(&self, id: FacilityId) -> &FacilityInfo {
+        &self.facilities[id.0 as usize]
+    }
+}
+
+/// Index of the nearest eligible point (ties: lowest index).
+fn nearest(
+    points: impl Iterator<Item = (Point, bool)>,
+    from: Point,
+    travel: &crate::scenario::Travel,
+) -> Option<FacilityId> {
+    points
+        .enumerate()
+        .filter(|(_, (_, ok))| *ok)
+        .map(|(i, (p, _))| (travel.minutes(from, p), i))
+        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+        .map(|(_, i)| FacilityId(i as u32))
+}
+
+/// The `nearest_per_tier` nearest facilities of each tier within
+/// `max_travel_minutes`, ordered by tier, travel, index.
+fn choice_set(scenario: &Scenario, at: Point) -> Vec<ChoiceOption> {
+    let c = &scenario.choice;
+    let mut all: Vec<(Tier, f64, u32)> = scenario
+        .facilities
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.tier, scenario.travel.minutes(at, f.at_km), i as u32))
+        .filter(|(_, t, _)| *t <= c.max_travel_minutes)
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut out = Vec::new();
+    let mut taken = [0u32; 4];
+    for (tier, travel_minutes, i) in all {
+        if taken[tier as usize] < c.nearest_per_tier {
+            taken[tier as usize] += 1;
+            out.push(ChoiceOption {
+                facility: FacilityId(i),
+                travel_minutes,
+            });
+        }
+    }
+    out
+}

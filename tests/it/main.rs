@@ -1,0 +1,9 @@
+//! One integration-test binary: queueing theory, invariants, determinism,
+//! the command line, and golden outputs.
+
+mod cli;
+mod determinism;
+mod golden;
+mod invariants;
+mod support;
+mod theory;

@@ -1,0 +1,234 @@
+//! Queueing theory and choice theory: the engine reproduces analytic results.
+//! Tolerances come from the replications' 95% confidence interval; the seed
+//! only keeps the test from flaking.
+
+use tiersim::metrics::Scope;
+use tiersim::scenario::Tier;
+
+use crate::support::{scenario, simulate, single_queue, summary};
+
+/// Erlang C: probability an arrival waits in an M/M/c queue with offered
+/// load a = lambda / mu (Kleinrock, Queueing Systems I, eq. 3.40).
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        sum += term;
+        term *= a / f64::from(k + 1);
+    }
+    let top = term * f64::from(c) / (f64::from(c) - a);
+    top / (sum + top)
+}
+
+/// Mean wait in queue of M/M/c [minutes].
+fn erlang_c_wait(c: u32, mean_service: f64, lambda: f64) -> f64 {
+    let mu = 1.0 / mean_service;
+    erlang_c(c, lambda / mu) / (f64::from(c) * mu - lambda)
+}
+
+#[test]
+fn erlang_c_reference_values() {
+    // M/M/1: P(wait) = rho; M/M/2 at a = 1: C = 1/3.
+    assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
+    assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+}
+
+/// Runs of 400 days (20 warm-up) x 20 replications with 2 doctors and
+/// 10-minute exponential service: about 55,000-110,000 patients per replication.
+#[test]
+fn mmc_mean_wait_matches_erlang_c() {
+    let (c, mean) = (2, 10.0);
+    for rho in [0.5, 0.8, 0.95] {
+        let lambda = rho * f64::from(c) / mean;
+        let s = scenario(&single_queue(c, mean, lambda, 400, 20));
+        let r = simulate(&s);
+        let w = summary(&r, Scope::Facility(0), "wait_mean_minutes");
+        let expected = erlang_c_wait(c, mean, lambda);
+        // A small absolute tolerance on top of the interval (0.2 minutes).
+        let tol = 0.2;
+        assert!(
+            w.ci_low - tol <= expected && expected <= w.ci_high + tol,
+            "rho {rho}: Erlang C wait {expected:.3} min outside the 95% interval [{:.3}, {:.3}] (mean {:.3})",
+            w.ci_low,
+            w.ci_high,
+            w.mean
+        );
+    }
+}
+
+#[test]
+fn mmc_utilization_matches_offered_load() {
+    let (c, mean, rho) = (3, 12.0, 0.7);
+    let lambda = rho * f64::from(c) / mean;
+    let r = simulate(&scenario(&single_queue(c, mean, lambda, 200, 10)));
+    let u = summary(&r, Scope::Facility(0), "utilization");
+    assert!(
+        u.ci_low - 0.005 <= rho && rho <= u.ci_high + 0.005,
+        "utilization {u:?} vs rho {rho}"
+    );
+}
+
+/// Little's law, L = lambda W, per facility of a multi-tier county with
+/// opening hours and referrals (Little 1961). Time-average queue length from
+/// the queue integral; lambda and W from arrivals and waits.
+#[test]
+fn littles_law_holds_per_facility() {
+    let text = std::fs::read_to_string("scenarios/baseline.toml").expect("baseline ships");
+    let mut s = scenario(&text);
+    s.replications = 2;
+    s.days = 200;
+    let r = simulate(&s);
+    let measured_minutes = f64::from(s.days - s.warmup_days) * 1440.0;
+    let mut checked = 0;
+    for run in &r.runs {
+        for f in 0..r.world.facilities.len() as u32 {
+            let scope = Scope::Facility(f);
+            let arrivals = run.get(scope, "arrivals").unwrap();
+            let wait = run.get(scope, "wait_mean_minutes").unwrap();
+            let queue = run.get(scope, "queue_mean").unwrap();
+            if arrivals < 2000.0 {
+                continue;
+            }
+            let predicted = arrivals / measured_minutes * wait;
+            // Edge effects (patients queued at the warm-up boundary or at the
+            // end) are a few patients over ~250,000 minutes.
+            assert!(
+                (queue - predicted).abs() <= 0.02 * predicted + 0.002,
+                "{}: L = {queue:.4} but lambda W = {predicted:.4}",
+                r.world.facilities[f as usize].name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} facilities had enough traffic");
+}
+
+#[test]
+fn unlimited_doctors_means_no_waiting() {
+    let mut text = single_queue(1, 10.0, 2.0, 60, 2);
+    text = text.replace("doctors = 1\n", "doctors = 100000\n");
+    let r = simulate(&scenario(&text));
+    for run in &r.runs {
+        assert_eq!(run.get(Scope::Facility(0), "wait_mean_minutes"), Some(0.0));
+        assert_eq!(run.get(Scope::Facility(0), "wait_p95_minutes"), Some(0.0));
+        assert_eq!(run.get(Scope::Facility(0), "queue_max"), Some(0.0));
+        assert!(run.get(Scope::Facility(0), "served").unwrap() > 100_000.0);
+    }
+}
+
+/// With b_wait = 0 nothing in the utility depends on the state of the
+/// system, so first-choice shares must equal the analytic logit shares
+/// computed here from the scenario's own numbers (McFadden 1974).
+#[test]
+fn first_choice_shares_match_logit() {
+    let text = r#"
+name = "logit"
+seed = 5
+days = 120
+warmup_days = 10
+replications = 8
+[travel]
+speed_kmh = 30.0
+detour_factor = 1.0
+[demand]
+episodes_per_resident_year = 20.0
+chronic_share = 0.0
+severity_mix = { mild = 0.6, moderate = 0.4 }
+[choice]
+nearest_per_tier = 1
+beliefs = "live"
+b_quality = 0.7
+b_cost = -0.01
+b_travel = -1.5
+b_wait = 0.0
+[choice.asc.county]
+moderate = 0.8
+[policy.outpatient]
+rate = { village = 0.7, township = 0.6, county = 0.4, regional = 0.2 }
+deductible = { county = 20 }
+[tiers.village]
+outpatient_price = { mild = 40, moderate = 50 }
+[tiers.township]
+outpatient_price = { mild = 85, moderate = 100 }
+[tiers.county]
+outpatient_price = { mild = 300, moderate = 300 }
+[tiers.regional]
+outpatient_price = { mild = 360, moderate = 400 }
+[[region]]
+name = "r"
+[[region.settlement]]
+name = "home"
+at_km = [0.0, 0.0]
+population = 5000
+[[facility]]
+name = "vc"
+tier = "village"
+at_km = [1.0, 0.0]
+quality = 1.0
+capability = "critical"
+doctors = 3
+[[facility]]
+name = "thc"
+tier = "township"
+at_km = [0.0, 6.0]
+quality = 2.0
+capability = "critical"
+doctors = 3
+[[facility]]
+name = "ch"
+tier = "county"
+at_km = [15.0, 0.0]
+quality = 3.0
+capability = "critical"
+doctors = 3
+[[facility]]
+name = "rmc"
+tier = "regional"
+at_km = [0.0, -40.0]
+quality = 4.5
+capability = "critical"
+doctors = 3
+"#;
+    let s = scenario(text);
+    let r = simulate(&s);
+    // (quality, price mild, price moderate, rate, deductible, km)
+    let alts = [
+        (1.0, 40.0, 50.0, 0.7, 0.0, 1.0),
+        (2.0, 85.0, 100.0, 0.6, 0.0, 6.0),
+        (3.0, 300.0, 300.0, 0.4, 20.0, 15.0),
+        (4.5, 360.0, 400.0, 0.2, 0.0, 40.0),
+    ];
+    let asc_county_moderate = 0.8;
+    let mut expected = [0.0; 4];
+    for (sev, weight) in [(0, 0.6), (1, 0.4)] {
+        let v: Vec<f64> = alts
+            .iter()
+            .enumerate()
+            .map(|(tier, &(q, p0, p1, rate, ded, km))| {
+                let price: f64 = if sev == 0 { p0 } else { p1 };
+                let oop = price - rate * (price - ded).max(0.0);
+                let asc = if tier == 2 && sev == 1 {
+                    asc_county_moderate
+                } else {
+                    0.0
+                };
+                asc + 0.7 * q - 0.01 * oop - 1.5 * (km / 30.0)
+            })
+            .collect();
+        let z: f64 = v.iter().map(|x| x.exp()).sum();
+        for t in 0..4 {
+            expected[t] += weight * v[t].exp() / z;
+        }
+    }
+    for tier in Tier::ALL {
+        let share = summary(&r, Scope::Tier(tier), "first_contact_share");
+        let p = expected[tier as usize];
+        assert!(
+            share.ci_low - 0.002 <= p && p <= share.ci_high + 0.002,
+            "{}: analytic share {p:.4} outside [{:.4}, {:.4}]",
+            tier.name(),
+            share.ci_low,
+            share.ci_high
+        );
+    }
+}
