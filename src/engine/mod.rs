@@ -493,9 +493,14 @@ impl<'w> Sim<'w> {
         let day = (t / DAY).round() as u32 - 1;
         self.recorder.day_end(day, t);
         for state in &mut self.facilities {
-            if state.day_waits > 0 {
-                state.published_wait = state.day_wait_sum / f64::from(state.day_waits);
-            }
+            // A facility that started no service yesterday had nobody
+            // waiting: it publishes 0 (keeping an old value would lock
+            // patients out of it for good).
+            state.published_wait = if state.day_waits > 0 {
+                state.day_wait_sum / f64::from(state.day_waits)
+            } else {
+                0.0
+            };
             state.day_wait_sum = 0.0;
             state.day_waits = 0;
         }

@@ -1,6 +1,7 @@
 //! One integration-test binary: queueing theory, invariants, determinism,
 //! the command line, and golden outputs.
 
+mod beliefs;
 mod cli;
 mod determinism;
 mod golden;
