@@ -20,6 +20,8 @@ pub enum Scope {
     Tier(Tier),
     /// One facility (index into the world's facilities).
     Facility(u32),
+    /// One medical community (index into the scenario's alliances).
+    Alliance(u32),
 }
 
 /// One value of one replication.
@@ -46,12 +48,13 @@ pub struct DailyRow {
     pub mean_wait_minutes: f64,
     /// Largest total queue over the tier's facilities that day.
     pub max_queue: f64,
-    /// Busy doctor-minutes / staffed doctor-minutes.
+    /// Busy doctor-minutes / on-duty doctor-minutes.
     pub utilization: f64,
 }
 
 /// Unfiltered counts over the whole run (warm-up included), for
-/// conservation checks: every visit and episode is accounted for.
+/// conservation checks: every visit, episode, admission and coin is
+/// accounted for.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Ledger {
     /// Episodes that began.
@@ -60,9 +63,9 @@ pub struct Ledger {
     pub episodes_completed: u64,
     /// Episodes that ended without treatment.
     pub episodes_unmet: u64,
-    /// Episodes still under way at the horizon.
+    /// Episodes still under way at the horizon (follow-ups excluded).
     pub episodes_open_at_end: u64,
-    /// Arrivals at facilities.
+    /// Arrivals at facilities' outpatient queues.
     pub visits_arrived: u64,
     /// Consultations finished (treatment or triage).
     pub visits_served: u64,
@@ -70,6 +73,18 @@ pub struct Ledger {
     pub visits_left: u64,
     /// Patients waiting or in service at the horizon.
     pub visits_in_system_at_end: u64,
+    /// Patients needing a bed at some facility (transfers ask again).
+    pub admission_requests: u64,
+    /// Patients given a bed.
+    pub admissions: u64,
+    /// Inpatients discharged.
+    pub discharges: u64,
+    /// Boarding patients transferred to the partner.
+    pub transfers: u64,
+    /// Patients waiting for a bed at the horizon.
+    pub boarding_at_end: u64,
+    /// Patients in a bed at the horizon.
+    pub inpatients_at_end: u64,
     /// Sum of prices billed [CNY].
     pub price_total: f64,
     /// Sum paid by the fund [CNY].
@@ -126,22 +141,47 @@ impl Integral {
             self.max = self.max.max(level);
         }
     }
+
+    /// A fresh integral for the next period, carrying the current level.
+    fn restart(&self, t: f64) -> Integral {
+        Integral {
+            level: self.level,
+            last_t: t,
+            area: 0.0,
+            max: self.level,
+        }
+    }
 }
 
-/// Accumulators of one facility.
+/// Accumulators of one facility (summed over facilities for a tier).
 #[derive(Clone, Debug)]
 struct FacilityAcc {
     arrivals: u64,
     served: u64,
     referrals_up_out: u64,
     referrals_up_in: u64,
+    referrals_down_out: u64,
+    referrals_down_in: u64,
+    followup_visits: u64,
     left: u64,
     wait_sum: f64,
     waits: Histogram<u64>,
     queue: Integral,
     busy: Integral,
+    /// Doctors on duty (0 while closed).
+    on_duty: Integral,
+    /// Doctors on the staff, open or not (rotation moves them).
+    on_staff: Integral,
     overtime_minutes: f64,
+    admissions: u64,
+    boarded: u64,
+    boarding_wait_sum: f64,
+    boarding_n: u64,
+    transfers_out: u64,
+    occupied: Integral,
+    beds: u32,
     cost: f64,
+    inpatient_cost: f64,
     fund: f64,
     oop: f64,
 }
@@ -154,10 +194,12 @@ struct DayAcc {
     waits: u64,
     queue: Integral,
     busy: Integral,
+    on_duty: Integral,
 }
 
-/// Episode-level accumulators (episodes with onset after warm-up).
-#[derive(Clone, Copy, Debug, Default)]
+/// Episode-level accumulators (episodes with onset after warm-up) and
+/// system-wide counts.
+#[derive(Clone, Debug, Default)]
 struct SystemAcc {
     episodes: u64,
     first_contact: [u64; 4],
@@ -171,6 +213,10 @@ struct SystemAcc {
     cost: f64,
     fund: f64,
     oop: f64,
+    contract_visits: u64,
+    contract_adherent: u64,
+    rotation_allowance: f64,
+    alliance_fund: Vec<f64>,
 }
 
 /// What the engine knows about an episode when it ends.
@@ -186,10 +232,21 @@ pub struct EpisodeEnd {
     pub cross_region: bool,
     /// Total travel [minutes].
     pub travel_minutes: f64,
-    /// Total billed for its visits [CNY].
+    /// Total billed for its visits and stay [CNY].
     pub cost: f64,
     /// Of which paid by the patient [CNY].
     pub oop: f64,
+}
+
+/// How a patient arrives at an outpatient queue.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ArrivalKind {
+    /// Referred up by another facility.
+    pub referred_up: bool,
+    /// A follow-up visit.
+    pub followup: bool,
+    /// The first follow-up visit after a referral down.
+    pub referred_down: bool,
 }
 
 /// Feeds on engine notifications; produces a [`RunOutput`].
@@ -198,8 +255,6 @@ pub struct Recorder {
     facility_tier: Vec<Tier>,
     facilities: Vec<FacilityAcc>,
     today: [DayAcc; 4],
-    /// Staffed doctor-minutes per day per tier.
-    staffed_per_day: [f64; 4],
     daily: Vec<DailyRow>,
     system: SystemAcc,
     /// Conservation counts, warm-up included.
@@ -207,38 +262,23 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// A recorder for `world`.
+    /// A recorder for `world`; every facility starts closed with its base staff.
     pub fn new(world: &World) -> Recorder {
-        let mut staffed_per_day = [0.0; 4];
-        for f in &world.facilities {
-            staffed_per_day[f.tier as usize] += f64::from(f.doctors) * f.hours.minutes_per_day();
-        }
+        let facilities = world
+            .facilities
+            .iter()
+            .map(|f| FacilityAcc::new(f.beds, f.doctors))
+            .collect();
         Recorder {
             warmup: f64::from(world.scenario.warmup_days) * 1440.0,
             facility_tier: world.facilities.iter().map(|f| f.tier).collect(),
-            facilities: world
-                .facilities
-                .iter()
-                .map(|_| FacilityAcc {
-                    arrivals: 0,
-                    served: 0,
-                    referrals_up_out: 0,
-                    referrals_up_in: 0,
-                    left: 0,
-                    wait_sum: 0.0,
-                    waits: Histogram::new(3).expect("3 significant digits is a valid HDR setting"),
-                    queue: Integral::default(),
-                    busy: Integral::default(),
-                    overtime_minutes: 0.0,
-                    cost: 0.0,
-                    fund: 0.0,
-                    oop: 0.0,
-                })
-                .collect(),
+            facilities,
             today: [DayAcc::default(); 4],
-            staffed_per_day,
             daily: Vec::new(),
-            system: SystemAcc::default(),
+            system: SystemAcc {
+                alliance_fund: vec![0.0; world.scenario.alliances.len()],
+                ..SystemAcc::default()
+            },
             ledger: Ledger {
                 min_wait_minutes: f64::INFINITY,
                 ..Ledger::default()
@@ -250,64 +290,106 @@ impl Recorder {
         t >= self.warmup
     }
 
-    /// A patient reaches facility `f`; `referred` if sent there.
-    pub fn arrival(&mut self, t: f64, f: u32, referred: bool) {
+    fn tier_of(&self, f: u32) -> usize {
+        self.facility_tier[f as usize] as usize
+    }
+
+    /// A patient reaches facility `f`'s outpatient queue.
+    pub fn arrival(&mut self, t: f64, f: u32, kind: ArrivalKind) {
         self.ledger.visits_arrived += 1;
         if self.measured(t) {
-            let tier = self.facility_tier[f as usize] as usize;
+            let tier = self.tier_of(f);
             let acc = &mut self.facilities[f as usize];
             acc.arrivals += 1;
-            acc.referrals_up_in += u64::from(referred);
+            acc.referrals_up_in += u64::from(kind.referred_up);
+            acc.followup_visits += u64::from(kind.followup);
+            acc.referrals_down_in += u64::from(kind.referred_down);
             self.today[tier].arrivals += 1;
+        }
+    }
+
+    /// A contracted resident's visit; `adherent` if at a contracted facility.
+    pub fn contract_visit(&mut self, t: f64, adherent: bool) {
+        if self.measured(t) {
+            self.system.contract_visits += 1;
+            self.system.contract_adherent += u64::from(adherent);
         }
     }
 
     /// The queue at `f` changed to `len` (tier total `tier_len`).
     pub fn queue(&mut self, t: f64, f: u32, len: u32, tier_len: u32) {
-        let tier = self.facility_tier[f as usize] as usize;
+        let tier = self.tier_of(f);
         self.facilities[f as usize].queue.set(t, len, self.warmup);
         self.today[tier].queue.set(t, tier_len, self.warmup);
     }
 
     /// Busy doctors at `f` changed to `busy` (tier total `tier_busy`).
     pub fn busy(&mut self, t: f64, f: u32, busy: u32, tier_busy: u32) {
-        let tier = self.facility_tier[f as usize] as usize;
+        let tier = self.tier_of(f);
         self.facilities[f as usize].busy.set(t, busy, self.warmup);
         self.today[tier].busy.set(t, tier_busy, self.warmup);
+    }
+
+    /// Staffing at `f` changed: doctors on the staff, on duty now (0 while
+    /// closed), and the tier's total on duty.
+    pub fn staffing(&mut self, t: f64, f: u32, on_staff: u32, on_duty: u32, tier_on_duty: u32) {
+        let tier = self.tier_of(f);
+        let acc = &mut self.facilities[f as usize];
+        acc.on_staff.set(t, on_staff, self.warmup);
+        acc.on_duty.set(t, on_duty, self.warmup);
+        self.today[tier].on_duty.set(t, tier_on_duty, self.warmup);
     }
 
     /// Service starts after `wait` minutes for a patient who arrived at `arrived`.
     pub fn service_start(&mut self, t: f64, f: u32, arrived: f64, wait: f64, overtime: f64) {
         self.ledger.min_wait_minutes = self.ledger.min_wait_minutes.min(wait);
-        let tier = self.facility_tier[f as usize] as usize;
+        let tier = self.tier_of(f);
+        let warm = self.warmup;
         let acc = &mut self.facilities[f as usize];
-        if self.warmup <= t {
+        if warm <= t {
             acc.overtime_minutes += overtime;
-        }
-        if self.warmup <= arrived {
-            acc.wait_sum += wait;
-            acc.waits.saturating_record((wait * 60.0).round() as u64);
-        }
-        if self.warmup <= t {
             self.today[tier].wait_sum += wait;
             self.today[tier].waits += 1;
         }
+        if warm <= arrived {
+            acc.wait_sum += wait;
+            acc.waits.saturating_record((wait * 60.0).round() as u64);
+        }
     }
 
-    /// A consultation ends and is billed.
-    pub fn service_end(&mut self, t: f64, f: u32, referred_up: bool, price: f64, fund: f64) {
+    /// A bill at `f`: an outpatient consultation (`inpatient` false) or a
+    /// stay; `alliance` is the patient's medical community.
+    pub fn bill(&mut self, t: f64, f: u32, price: f64, fund: f64, inpatient: bool, alliance: u32) {
         let oop = price - fund;
-        self.ledger.visits_served += 1;
         self.ledger.price_total += price;
         self.ledger.fund_total += fund;
         self.ledger.oop_total += oop;
         if self.measured(t) {
             let acc = &mut self.facilities[f as usize];
-            acc.served += 1;
-            acc.referrals_up_out += u64::from(referred_up);
             acc.cost += price;
             acc.fund += fund;
             acc.oop += oop;
+            if inpatient {
+                acc.inpatient_cost += price;
+            }
+            self.system.alliance_fund[alliance as usize] += fund;
+        }
+    }
+
+    /// A consultation at `f` ended (treatment or triage before referral up).
+    pub fn served(&mut self, t: f64, f: u32, referred_up: bool) {
+        self.ledger.visits_served += 1;
+        if self.measured(t) {
+            let acc = &mut self.facilities[f as usize];
+            acc.served += 1;
+            acc.referrals_up_out += u64::from(referred_up);
+        }
+    }
+
+    /// Follow-ups of an episode treated at `f` are referred down.
+    pub fn referral_down(&mut self, t: f64, f: u32) {
+        if self.measured(t) {
+            self.facilities[f as usize].referrals_down_out += 1;
         }
     }
 
@@ -316,6 +398,53 @@ impl Recorder {
         self.ledger.visits_left += 1;
         if self.measured(t) {
             self.facilities[f as usize].left += 1;
+        }
+    }
+
+    /// A patient needs a bed at some facility.
+    pub fn bed_request(&mut self) {
+        self.ledger.admission_requests += 1;
+    }
+
+    /// Occupied beds at `f` changed to `occupied`.
+    pub fn beds(&mut self, t: f64, f: u32, occupied: u32) {
+        self.facilities[f as usize].occupied.set(t, occupied, self.warmup);
+    }
+
+    /// A patient got a bed at `f` after waiting `boarding` minutes.
+    pub fn admission(&mut self, t: f64, f: u32, boarding: f64) {
+        self.ledger.admissions += 1;
+        if self.measured(t) {
+            let acc = &mut self.facilities[f as usize];
+            acc.admissions += 1;
+            if boarding > 0.0 {
+                acc.boarded += 1;
+            }
+            acc.boarding_wait_sum += boarding;
+            acc.boarding_n += 1;
+        }
+    }
+
+    /// A boarding patient at `f` is transferred after waiting `boarding` minutes.
+    pub fn transfer(&mut self, t: f64, f: u32, boarding: f64) {
+        self.ledger.transfers += 1;
+        if self.measured(t) {
+            let acc = &mut self.facilities[f as usize];
+            acc.transfers_out += 1;
+            acc.boarding_wait_sum += boarding;
+            acc.boarding_n += 1;
+        }
+    }
+
+    /// An inpatient left their bed.
+    pub fn discharge(&mut self) {
+        self.ledger.discharges += 1;
+    }
+
+    /// Rotation allowances paid at the end of a stint [CNY].
+    pub fn allowance(&mut self, t: f64, amount: f64) {
+        if self.measured(t) {
+            self.system.rotation_allowance += amount;
         }
     }
 
@@ -336,7 +465,7 @@ impl Recorder {
         }
     }
 
-    /// An episode ended.
+    /// An episode ended (follow-ups, if any, go on separately).
     pub fn episode_end(&mut self, e: EpisodeEnd) {
         if e.completed {
             self.ledger.episodes_completed += 1;
@@ -366,30 +495,21 @@ impl Recorder {
             let acc = &mut self.today[tier as usize];
             acc.queue.set(t, acc.queue.level, self.warmup);
             acc.busy.set(t, acc.busy.level, self.warmup);
+            acc.on_duty.set(t, acc.on_duty.level, self.warmup);
             if t > self.warmup {
-                let staffed = self.staffed_per_day[tier as usize];
                 self.daily.push(DailyRow {
                     day,
                     tier,
                     arrivals: acc.arrivals as f64,
                     mean_wait_minutes: ratio(acc.wait_sum, acc.waits as f64),
                     max_queue: f64::from(acc.queue.max),
-                    utilization: ratio(acc.busy.area, staffed),
+                    utilization: ratio(acc.busy.area, acc.on_duty.area),
                 });
             }
             *acc = DayAcc {
-                queue: Integral {
-                    level: acc.queue.level,
-                    last_t: t,
-                    area: 0.0,
-                    max: acc.queue.level,
-                },
-                busy: Integral {
-                    level: acc.busy.level,
-                    last_t: t,
-                    area: 0.0,
-                    max: 0,
-                },
+                queue: acc.queue.restart(t),
+                busy: acc.busy.restart(t),
+                on_duty: acc.on_duty.restart(t),
                 ..DayAcc::default()
             };
         }
@@ -398,51 +518,33 @@ impl Recorder {
     /// Closes integrals at the horizon and lays out the metrics.
     pub fn finish(mut self, world: &World, replication: u32, horizon: f64) -> RunOutput {
         let measured_minutes = horizon - self.warmup;
-        let measured_days = measured_minutes / 1440.0;
-        let mut metrics = Vec::new();
+        let warm = self.warmup;
         for acc in &mut self.facilities {
-            acc.queue.set(horizon, acc.queue.level, self.warmup);
-            acc.busy.set(horizon, acc.busy.level, self.warmup);
+            for i in [
+                &mut acc.queue,
+                &mut acc.busy,
+                &mut acc.on_duty,
+                &mut acc.on_staff,
+                &mut acc.occupied,
+            ] {
+                i.set(horizon, i.level, warm);
+            }
         }
-        let s = self.system;
-        let ended = (s.completed + s.unmet) as f64;
+        let mut metrics = Vec::new();
         let mut push = |scope, name, value| metrics.push(Metric { scope, name, value });
-        push(Scope::System, "episodes", s.episodes as f64);
-        push(
-            Scope::System,
-            "first_contact_grassroots_share",
-            ratio((s.first_contact[0] + s.first_contact[1]) as f64, s.episodes as f64),
-        );
-        push(
-            Scope::System,
-            "within_county_rate",
-            ratio(s.within_county as f64, s.completed as f64),
-        );
-        push(Scope::System, "bypass_rate", ratio(s.mild_bypass as f64, s.mild as f64));
-        push(
-            Scope::System,
-            "cross_region_share",
-            ratio(s.cross_region as f64, s.completed as f64),
-        );
-        push(Scope::System, "mean_travel_minutes", ratio(s.travel_minutes, ended));
-        push(Scope::System, "unmet_episodes", s.unmet as f64);
-        push(Scope::System, "cost_per_episode", ratio(s.cost, ended));
-        push(Scope::System, "oop_share", ratio(s.oop, s.cost));
-        push(Scope::System, "cost_total", s.cost);
-        push(Scope::System, "fund_total", s.fund);
-        push(Scope::System, "oop_total", s.oop);
-        let mut tier_accs: Vec<Option<FacilityAcc>> = vec![None, None, None, None];
-        let mut staffed = [0.0; 4];
+        let mut tiers: Vec<Option<FacilityAcc>> = vec![None, None, None, None];
         for (i, acc) in self.facilities.iter().enumerate() {
-            let f = &world.facilities[i];
-            let t = f.tier as usize;
-            let staffed_here = f64::from(f.doctors) * f.hours.minutes_per_day() * measured_days;
-            staffed[t] += staffed_here;
-            match &mut tier_accs[t] {
-                None => tier_accs[t] = Some(acc.clone()),
+            match &mut tiers[world.facilities[i].tier as usize] {
+                slot @ None => *slot = Some(acc.clone()),
                 Some(sum) => sum.add(acc),
             }
         }
+        let tiers: Vec<FacilityAcc> = tiers
+            .into_iter()
+            .map(|t| t.unwrap_or_else(|| FacilityAcc::new(0, 0)))
+            .collect();
+        self.system_metrics(&mut push, world, &tiers, measured_minutes);
+        let s = &self.system;
         for tier in Tier::ALL {
             let scope = Scope::Tier(tier);
             push(
@@ -450,21 +552,18 @@ impl Recorder {
                 "first_contact_share",
                 ratio(s.first_contact[tier as usize] as f64, s.episodes as f64),
             );
-            match &tier_accs[tier as usize] {
-                Some(acc) => facility_metrics(&mut push, scope, acc, staffed[tier as usize], measured_minutes),
-                None => facility_metrics(&mut push, scope, &FacilityAcc::empty(), 0.0, measured_minutes),
-            }
+            facility_metrics(&mut push, scope, &tiers[tier as usize], measured_minutes);
         }
         for (i, acc) in self.facilities.iter().enumerate() {
-            let f = &world.facilities[i];
-            let staffed_here = f64::from(f.doctors) * f.hours.minutes_per_day() * measured_days;
-            facility_metrics(
-                &mut push,
-                Scope::Facility(i as u32),
-                acc,
-                staffed_here,
-                measured_minutes,
-            );
+            facility_metrics(&mut push, Scope::Facility(i as u32), acc, measured_minutes);
+        }
+        if let Some(b) = world.scenario.budget {
+            for (a, &fund) in s.alliance_fund.iter().enumerate() {
+                let budget = b.per_capita_year * world.alliance_population[a] as f64 * measured_minutes / 525_600.0;
+                push(Scope::Alliance(a as u32), "budget", budget);
+                push(Scope::Alliance(a as u32), "fund_spent", fund);
+                push(Scope::Alliance(a as u32), "surplus", budget - fund);
+            }
         }
         RunOutput {
             replication,
@@ -473,22 +572,114 @@ impl Recorder {
             ledger: self.ledger,
         }
     }
+
+    fn system_metrics(
+        &self,
+        push: &mut impl FnMut(Scope, &'static str, f64),
+        world: &World,
+        tiers: &[FacilityAcc],
+        measured_minutes: f64,
+    ) {
+        let s = &self.system;
+        let sys = Scope::System;
+        let ended = (s.completed + s.unmet) as f64;
+        let arrivals: u64 = tiers.iter().map(|t| t.arrivals).sum();
+        push(sys, "episodes", s.episodes as f64);
+        push(
+            sys,
+            "first_contact_grassroots_share",
+            ratio((s.first_contact[0] + s.first_contact[1]) as f64, s.episodes as f64),
+        );
+        push(
+            sys,
+            "grassroots_visit_share",
+            ratio((tiers[0].arrivals + tiers[1].arrivals) as f64, arrivals as f64),
+        );
+        push(
+            sys,
+            "within_county_rate",
+            ratio(s.within_county as f64, s.completed as f64),
+        );
+        push(sys, "bypass_rate", ratio(s.mild_bypass as f64, s.mild as f64));
+        push(
+            sys,
+            "cross_region_share",
+            ratio(s.cross_region as f64, s.completed as f64),
+        );
+        push(sys, "mean_travel_minutes", ratio(s.travel_minutes, ended));
+        push(sys, "unmet_episodes", s.unmet as f64);
+        push(sys, "cost_per_episode", ratio(s.cost, ended));
+        push(sys, "oop_share", ratio(s.oop, s.cost));
+        push(sys, "cost_total", s.cost);
+        push(sys, "fund_total", s.fund);
+        push(sys, "oop_total", s.oop);
+        push(
+            sys,
+            "contract_adherence",
+            ratio(s.contract_adherent as f64, s.contract_visits as f64),
+        );
+        push(
+            sys,
+            "admissions",
+            tiers.iter().map(|t| t.admissions).sum::<u64>() as f64,
+        );
+        push(
+            sys,
+            "transfers",
+            tiers.iter().map(|t| t.transfers_out).sum::<u64>() as f64,
+        );
+        push(
+            sys,
+            "referrals_up",
+            tiers.iter().map(|t| t.referrals_up_out).sum::<u64>() as f64,
+        );
+        push(
+            sys,
+            "referrals_down",
+            tiers.iter().map(|t| t.referrals_down_out).sum::<u64>() as f64,
+        );
+        push(sys, "rotation_allowance", s.rotation_allowance);
+        if let Some(b) = world.scenario.budget {
+            let residents: u64 = world.alliance_population.iter().sum();
+            let budget = b.per_capita_year * residents as f64 * measured_minutes / 525_600.0;
+            let spent: f64 = s.alliance_fund.iter().sum();
+            push(sys, "budget_total", budget);
+            push(sys, "budget_fund_spent", spent);
+            push(sys, "budget_surplus", budget - spent);
+        }
+    }
 }
 
 impl FacilityAcc {
-    fn empty() -> FacilityAcc {
+    fn new(beds: u32, doctors: u32) -> FacilityAcc {
         FacilityAcc {
             arrivals: 0,
             served: 0,
             referrals_up_out: 0,
             referrals_up_in: 0,
+            referrals_down_out: 0,
+            referrals_down_in: 0,
+            followup_visits: 0,
             left: 0,
             wait_sum: 0.0,
             waits: Histogram::new(3).expect("3 significant digits is a valid HDR setting"),
             queue: Integral::default(),
             busy: Integral::default(),
+            on_duty: Integral::default(),
+            on_staff: Integral {
+                level: doctors,
+                ..Integral::default()
+            },
             overtime_minutes: 0.0,
+            admissions: 0,
+            boarded: 0,
+            boarding_wait_sum: 0.0,
+            boarding_n: 0,
+            transfers_out: 0,
+            occupied: Integral::default(),
+            beds,
             cost: 0.0,
+            inpatient_cost: 0.0,
             fund: 0.0,
             oop: 0.0,
         }
@@ -501,14 +692,31 @@ impl FacilityAcc {
         self.served += o.served;
         self.referrals_up_out += o.referrals_up_out;
         self.referrals_up_in += o.referrals_up_in;
+        self.referrals_down_out += o.referrals_down_out;
+        self.referrals_down_in += o.referrals_down_in;
+        self.followup_visits += o.followup_visits;
         self.left += o.left;
         self.wait_sum += o.wait_sum;
         self.waits.add(&o.waits).expect("auto-resizing histograms always add");
         self.queue.area += o.queue.area;
         self.queue.max = self.queue.max.max(o.queue.max);
-        self.busy.area += o.busy.area;
+        for (a, b) in [
+            (&mut self.busy, &o.busy),
+            (&mut self.on_duty, &o.on_duty),
+            (&mut self.on_staff, &o.on_staff),
+            (&mut self.occupied, &o.occupied),
+        ] {
+            a.area += b.area;
+        }
         self.overtime_minutes += o.overtime_minutes;
+        self.admissions += o.admissions;
+        self.boarded += o.boarded;
+        self.boarding_wait_sum += o.boarding_wait_sum;
+        self.boarding_n += o.boarding_n;
+        self.transfers_out += o.transfers_out;
+        self.beds += o.beds;
         self.cost += o.cost;
+        self.inpatient_cost += o.inpatient_cost;
         self.fund += o.fund;
         self.oop += o.oop;
     }
@@ -518,7 +726,6 @@ fn facility_metrics(
     push: &mut impl FnMut(Scope, &'static str, f64),
     scope: Scope,
     a: &FacilityAcc,
-    staffed_minutes: f64,
     measured_minutes: f64,
 ) {
     let n = a.waits.len();
@@ -533,6 +740,9 @@ fn facility_metrics(
     push(scope, "served", a.served as f64);
     push(scope, "referrals_up_out", a.referrals_up_out as f64);
     push(scope, "referrals_up_in", a.referrals_up_in as f64);
+    push(scope, "referrals_down_out", a.referrals_down_out as f64);
+    push(scope, "referrals_down_in", a.referrals_down_in as f64);
+    push(scope, "followup_visits", a.followup_visits as f64);
     push(scope, "left_without_being_seen", a.left as f64);
     push(scope, "wait_mean_minutes", ratio(a.wait_sum, n as f64));
     push(scope, "wait_p50_minutes", q(0.50));
@@ -540,9 +750,24 @@ fn facility_metrics(
     push(scope, "wait_p95_minutes", q(0.95));
     push(scope, "queue_mean", ratio(a.queue.area, measured_minutes));
     push(scope, "queue_max", f64::from(a.queue.max));
-    push(scope, "utilization", ratio(a.busy.area, staffed_minutes));
+    push(scope, "utilization", ratio(a.busy.area, a.on_duty.area));
+    push(scope, "doctors_mean", ratio(a.on_staff.area, measured_minutes));
     push(scope, "overtime_minutes", a.overtime_minutes);
+    push(scope, "admissions", a.admissions as f64);
+    push(
+        scope,
+        "bed_occupancy",
+        ratio(a.occupied.area, f64::from(a.beds) * measured_minutes),
+    );
+    push(scope, "boarded", a.boarded as f64);
+    push(
+        scope,
+        "boarding_mean_minutes",
+        ratio(a.boarding_wait_sum, a.boarding_n as f64),
+    );
+    push(scope, "transfers_out", a.transfers_out as f64);
     push(scope, "cost", a.cost);
+    push(scope, "inpatient_cost", a.inpatient_cost);
     push(scope, "fund", a.fund);
     push(scope, "oop", a.oop);
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::metrics::{RunOutput, Scope, Summary};
-use crate::scenario::{Scenario, validate};
+use crate::scenario::{Scenario, resolved};
 use crate::world::World;
 
 /// A folder being written: files go to a temporary sibling until [`commit`](OutputDir::commit).
@@ -83,6 +83,7 @@ pub fn scope_label(world: &World, scope: Scope) -> (&'static str, String) {
         Scope::System => ("system", "system".to_string()),
         Scope::Tier(t) => ("tier", t.name().to_string()),
         Scope::Facility(i) => ("facility", world.facilities[i as usize].name.clone()),
+        Scope::Alliance(i) => ("alliance", world.scenario.alliances[i as usize].clone()),
     }
 }
 
@@ -121,6 +122,7 @@ pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
     let s = &world.scenario;
     let mut system = Map::new();
     let mut tiers = Map::new();
+    let mut alliances = Map::new();
     let mut facilities: Vec<Map<String, Value>> = world
         .facilities
         .iter()
@@ -144,6 +146,14 @@ pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
                     .expect("tier entries are objects")
                     .insert(m.name.into(), stats_json(m));
             }
+            Scope::Alliance(i) => {
+                let e = alliances
+                    .entry(s.alliances[i as usize].clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                e.as_object_mut()
+                    .expect("alliance entries are objects")
+                    .insert(m.name.into(), stats_json(m));
+            }
             Scope::Facility(i) => {
                 let e = facilities[i as usize]
                     .get_mut("metrics")
@@ -162,6 +172,7 @@ pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
         "confidence": 0.95,
         "system": system,
         "tiers": tiers,
+        "alliances": alliances,
         "facilities": facilities,
     });
     let mut out = serde_json::to_vec_pretty(&doc).expect("JSON values always serialise");
@@ -204,6 +215,21 @@ pub fn write_run(dir: &OutputDir, world: &World, runs: &[RunOutput], summaries: 
                 "facility", "tier", "region", "metric", "mean", "sd", "ci_low", "ci_high", "n",
             ],
             facilities,
+        )?,
+    )?;
+    let alliances = summaries.iter().filter_map(|m| match m.scope {
+        Scope::Alliance(i) => {
+            let mut row = vec![world.scenario.alliances[i as usize].clone()];
+            row.extend(stats_fields(m));
+            Some(row)
+        }
+        _ => None,
+    });
+    dir.write(
+        "alliances.csv",
+        &csv_bytes(
+            &["alliance", "metric", "mean", "sd", "ci_low", "ci_high", "n"],
+            alliances,
         )?,
     )?;
     let system = summaries.iter().filter(|m| m.scope == Scope::System).map(stats_fields);
@@ -265,7 +291,7 @@ fn daily_csv(runs: &[RunOutput]) -> io::Result<Vec<u8>> {
 /// The scenario with every default filled in, as TOML that reloads to the
 /// same scenario.
 pub fn resolved_toml(s: &Scenario) -> String {
-    let raw = validate::to_raw(s);
+    let raw = resolved::to_raw(s);
     let body = toml::to_string(&raw).expect("resolved scenarios always serialise to TOML");
     let mut out = String::new();
     let _ = writeln!(
@@ -329,17 +355,14 @@ pub fn tier_table(world: &World, summaries: &[Summary]) -> String {
         "p90 min",
         "utilization",
         "referred up",
-        "OOP/visit"
+        "admissions"
     );
     for tier in crate::scenario::Tier::ALL {
         let scope = Scope::Tier(tier);
         let sites = world.facilities.iter().filter(|f| f.tier == tier).count();
         let visits =
             get(scope, "arrivals").map(|m| format!("{} ±{}", thousands(m.mean / days), thousands(half(m) / days)));
-        let oop = match (get(scope, "oop"), get(scope, "served")) {
-            (Some(o), Some(n)) if n.mean > 0.0 => format!("{:.0}", o.mean / n.mean),
-            _ => "-".into(),
-        };
+        let admissions = get(scope, "admissions").map_or_else(|| "-".into(), |m| thousands(m.mean));
         let _ = writeln!(
             out,
             "{:<9} {:>5} {:>15} {:>16} {:>16} {:>10} {:>15} {:>13} {:>10}",
@@ -355,7 +378,7 @@ pub fn tier_table(world: &World, summaries: &[Summary]) -> String {
             get(scope, "referrals_up_out")
                 .map(|m| thousands(m.mean))
                 .unwrap_or_else(|| "-".into()),
-            oop,
+            admissions,
         );
     }
     let sys = |name: &str, scale: f64, digits: usize, unit: &str| pm(get(Scope::System, name), scale, digits, unit);

@@ -7,7 +7,9 @@
 
 use rand_distr::{Distribution, Exp, Gamma, LogNormal};
 
-use crate::scenario::{Discipline, FacilityId, Hours, Point, RegionId, Scenario, ServiceDist, Severity, Tier};
+use crate::scenario::{
+    AllianceId, Discipline, FacilityId, Hours, Point, RegionId, Scenario, ServiceDist, Severity, Target, Tier,
+};
 
 /// A service-time sampler built from a checked [`ServiceDist`].
 #[derive(Clone, Copy, Debug)]
@@ -86,6 +88,18 @@ pub struct FacilityInfo {
     /// Where a patient of each severity it cannot treat is referred: the
     /// partner if it can treat them, else the nearest facility that can.
     pub refer_to: [Option<FacilityId>; 4],
+    /// Upward referral and transfer target.
+    pub partner: Option<FacilityId>,
+    /// Inpatient beds.
+    pub beds: u32,
+    /// Price of an inpatient day [CNY].
+    pub bed_day_price: f64,
+    /// Length-of-stay samplers per severity [days].
+    pub los_days: [Sampler; 4],
+    /// Medical community.
+    pub alliance: AllianceId,
+    /// Has a telemedicine link.
+    pub tele: bool,
 }
 
 /// One entry of a settlement's choice set.
@@ -95,6 +109,10 @@ pub struct ChoiceOption {
     pub facility: FacilityId,
     /// Travel from the settlement [minutes].
     pub travel_minutes: f64,
+    /// A contracted resident of this settlement holds a contract with it.
+    pub contract: bool,
+    /// In the choice set only for contracted residents (not among the nearest).
+    pub contract_only: bool,
 }
 
 /// A settlement as the engine sees it.
@@ -106,9 +124,16 @@ pub struct SettlementInfo {
     pub at_km: Point,
     /// Residents.
     pub population: u32,
-    /// Choice set: the nearest facilities of each tier within reach,
-    /// ordered by tier, then travel minutes, then facility index.
+    /// Choice set: the nearest facilities of each tier within reach, plus
+    /// the contracted ones, ordered by tier, then travel minutes, then
+    /// facility index.
     pub options: Vec<ChoiceOption>,
+    /// Medical community of its residents.
+    pub alliance: AllianceId,
+    /// Contracted residents' grassroots facility (gatekeeping, down-referral).
+    pub contract_grassroots: Option<FacilityId>,
+    /// Nearest township center (down-referral of non-contracted residents).
+    pub nearest_township: Option<FacilityId>,
 }
 
 /// The built world.
@@ -120,6 +145,8 @@ pub struct World {
     pub facilities: Vec<FacilityInfo>,
     /// Settlements of all regions, region by region.
     pub settlements: Vec<SettlementInfo>,
+    /// Residents per alliance (for global budgets).
+    pub alliance_population: Vec<u64>,
 }
 
 impl World {
@@ -127,10 +154,17 @@ impl World {
     pub fn new(scenario: &Scenario) -> World {
         let travel = scenario.travel;
         let mix = scenario.demand.severity_mix;
+        let tele: Vec<FacilityId> = scenario
+            .telemedicine
+            .as_ref()
+            .map(|t| t.sites.clone())
+            .unwrap_or_default();
+        let cv = scenario.admission.los_cv;
         let mut facilities: Vec<FacilityInfo> = scenario
             .facilities
             .iter()
-            .map(|f| FacilityInfo {
+            .enumerate()
+            .map(|(i, f)| FacilityInfo {
                 name: f.name.clone(),
                 tier: f.tier,
                 region: f.region,
@@ -144,6 +178,14 @@ impl World {
                 mean_service_minutes: (0..4).map(|s| mix[s] * f.service[s].mean_minutes()).sum(),
                 price: f.outpatient_price,
                 refer_to: [None; 4],
+                partner: f.partner,
+                beds: f.beds,
+                bed_day_price: f.bed_day_price,
+                los_days: f
+                    .los_days
+                    .map(|mean_minutes| Sampler::new(ServiceDist::Lognormal { mean_minutes, cv })),
+                alliance: f.alliance,
+                tele: tele.contains(&FacilityId(i as u32)),
             })
             .collect();
         for (i, f) in scenario.facilities.iter().enumerate() {
@@ -163,22 +205,44 @@ impl World {
                 });
             }
         }
-        let settlements = scenario
+        let settlements: Vec<SettlementInfo> = scenario
             .regions
             .iter()
             .enumerate()
             .flat_map(|(ri, r)| r.settlements.iter().map(move |s| (ri, s)))
-            .map(|(ri, s)| SettlementInfo {
-                region: RegionId(ri as u32),
-                at_km: s.at_km,
-                population: s.population,
-                options: choice_set(scenario, s.at_km),
+            .map(|(ri, s)| {
+                let contracted = contract_targets(scenario, s.at_km);
+                let nearest_of = |tier| {
+                    nearest(
+                        scenario.facilities.iter().map(|g| (g.at_km, g.tier == tier)),
+                        s.at_km,
+                        &travel,
+                    )
+                };
+                SettlementInfo {
+                    region: RegionId(ri as u32),
+                    alliance: scenario.regions[ri].alliance,
+                    at_km: s.at_km,
+                    population: s.population,
+                    options: choice_set(scenario, s.at_km, &contracted),
+                    contract_grassroots: contracted
+                        .iter()
+                        .copied()
+                        .filter(|f| scenario.facilities[f.0 as usize].tier.is_grassroots())
+                        .min_by_key(|f| scenario.facilities[f.0 as usize].tier),
+                    nearest_township: nearest_of(Tier::Township),
+                }
             })
             .collect();
+        let mut alliance_population = vec![0u64; scenario.alliances.len()];
+        for s in &settlements {
+            alliance_population[s.alliance.0 as usize] += u64::from(s.population);
+        }
         World {
             scenario: scenario.clone(),
             facilities,
             settlements,
+            alliance_population,
         }
     }
 
@@ -209,9 +273,34 @@ fn nearest(
         .map(|(_, i)| FacilityId(i as u32))
 }
 
+/// What a contracted resident living at `at` contracts with: the nearest
+/// facility of each tier named in `contract.with`, and the named facilities.
+fn contract_targets(scenario: &Scenario, at: Point) -> Vec<FacilityId> {
+    if scenario.contract.share <= 0.0 {
+        return Vec::new();
+    }
+    let mut out: Vec<FacilityId> = scenario
+        .contract
+        .with
+        .iter()
+        .filter_map(|t| match t {
+            Target::Tier(tier) => nearest(
+                scenario.facilities.iter().map(|g| (g.at_km, g.tier == *tier)),
+                at,
+                &scenario.travel,
+            ),
+            Target::Facility(id) => Some(*id),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The `nearest_per_tier` nearest facilities of each tier within
-/// `max_travel_minutes`, ordered by tier, travel, index.
-fn choice_set(scenario: &Scenario, at: Point) -> Vec<ChoiceOption> {
+/// `max_travel_minutes`, plus the contract targets, ordered by tier,
+/// travel, index.
+fn choice_set(scenario: &Scenario, at: Point, contracted: &[FacilityId]) -> Vec<ChoiceOption> {
     let c = &scenario.choice;
     let mut all: Vec<(Tier, f64, u32)> = scenario
         .facilities
@@ -229,8 +318,27 @@ fn choice_set(scenario: &Scenario, at: Point) -> Vec<ChoiceOption> {
             out.push(ChoiceOption {
                 facility: FacilityId(i),
                 travel_minutes,
+                contract: contracted.contains(&FacilityId(i)),
+                contract_only: false,
             });
         }
     }
+    for &f in contracted {
+        if !out.iter().any(|o| o.facility == f) {
+            out.push(ChoiceOption {
+                facility: f,
+                travel_minutes: scenario.travel.minutes(at, scenario.facilities[f.0 as usize].at_km),
+                contract: true,
+                contract_only: true,
+            });
+        }
+    }
+    let tier = |o: &ChoiceOption| scenario.facilities[o.facility.0 as usize].tier;
+    out.sort_by(|a, b| {
+        tier(a)
+            .cmp(&tier(b))
+            .then(a.travel_minutes.total_cmp(&b.travel_minutes))
+            .then(a.facility.cmp(&b.facility))
+    });
     out
 }

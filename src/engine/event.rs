@@ -5,10 +5,11 @@
 /// Ties at the same time are broken by a fixed rank per kind (listed in
 /// the order they are handled), then by insertion order:
 /// 0 day end (daily statistics close before anything else at midnight),
-/// 1 opening and closing (staffing changes first), 2 service ends (free
-/// doctors before new work is considered), 3 patience timeouts (a doctor
-/// freed at the same instant serves the patient first), 4 arrivals,
-/// 5 onsets.
+/// 1 opening, closing and rotation stints (staffing changes first),
+/// 2 service ends and discharges (free doctors and beds before new work is
+/// considered), 3 patience and boarding timeouts (a doctor or bed freed at
+/// the same instant serves the patient first), 4 arrivals and follow-up
+/// departures, 5 onsets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// End of a simulated day.
@@ -44,6 +45,35 @@ pub enum Event {
     },
     /// The next illness onset of the merged Poisson process.
     Onset,
+    /// An inpatient leaves their bed.
+    Discharge {
+        /// Facility index.
+        facility: u32,
+        /// Episode slot.
+        episode: u32,
+    },
+    /// A patient waiting for a bed gives up on this facility and is transferred.
+    BoardingTimeout {
+        /// Episode slot.
+        episode: u32,
+        /// The bed request it belongs to.
+        token: u32,
+    },
+    /// A patient sets out for a follow-up visit.
+    FollowUp {
+        /// Episode slot.
+        episode: u32,
+    },
+    /// A rotation program's stint begins.
+    StintStart {
+        /// Index of the program in the scenario's rotations.
+        program: u32,
+    },
+    /// A rotation program's stint ends.
+    StintEnd {
+        /// Index of the program in the scenario's rotations.
+        program: u32,
+    },
 }
 
 impl Event {
@@ -51,10 +81,10 @@ impl Event {
     pub fn rank(&self) -> u8 {
         match self {
             Event::DayEnd => 0,
-            Event::Open { .. } | Event::Close { .. } => 1,
-            Event::ServiceEnd { .. } => 2,
-            Event::Timeout { .. } => 3,
-            Event::Arrival { .. } => 4,
+            Event::Open { .. } | Event::Close { .. } | Event::StintStart { .. } | Event::StintEnd { .. } => 1,
+            Event::ServiceEnd { .. } | Event::Discharge { .. } => 2,
+            Event::Timeout { .. } | Event::BoardingTimeout { .. } => 3,
+            Event::Arrival { .. } | Event::FollowUp { .. } => 4,
             Event::Onset => 5,
         }
     }

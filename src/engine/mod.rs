@@ -1,25 +1,30 @@
-//! The discrete-event loop: onsets, choice, travel, queues, service,
-//! patience and upward referral (MODEL.md processes 1-7).
+//! The discrete-event loop of one replication (MODEL.md processes 1-12).
 //!
-//! Owns the run state of one replication; reads the [`World`] and never
-//! changes it. Handlers schedule events and notify the [`Recorder`]; they
-//! never look at the warm-up (the recorder filters).
+//! Owns the run state; reads the [`World`] and never changes it. Handlers
+//! schedule events and notify the [`Recorder`]; they never look at the
+//! warm-up (the recorder filters). This file holds the loop, onsets, choice
+//! and the outpatient queue; [`inpatient`] holds beds, [`followup`] the
+//! two-way referral after treatment and [`rotation`] the doctor stints.
 
 pub mod event;
+mod followup;
+mod inpatient;
 pub mod queue;
+mod rotation;
 pub mod state;
 
 use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
 
 use crate::choice::{self, Alternative};
-use crate::metrics::{EpisodeEnd, Recorder, RunOutput};
-use crate::policy;
-use crate::rng::Rngs;
-use crate::scenario::{Beliefs, FacilityId, Hours, Scenario, Severity, Tier};
+use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput};
+use crate::policy::{self, Care};
+use crate::rng::{self, Rng, Stream};
+use crate::scenario::{Beliefs, FacilityId, Hours, Scenario, Scheme, Severity, Tier};
 use crate::world::World;
 use event::Event;
 use queue::EventQueue;
-use state::{Episode, FacilityState, Phase, QueueEntry, Residents, Slab};
+use state::{Episode, FacilityState, Kind, Phase, QueueEntry, Resident, Residents, Slab};
 
 /// Minutes in a day.
 const DAY: f64 = 1440.0;
@@ -29,21 +34,34 @@ pub fn run(world: &World, replication: u32) -> RunOutput {
     Sim::new(world, replication).run()
 }
 
+/// The engine's random streams (see [`crate::rng::Stream`]).
+struct Streams {
+    onset: Rng,
+    choice: Rng,
+    service: Rng,
+    patience: Rng,
+    admission: Rng,
+    referral: Rng,
+}
+
 /// One replication in progress.
 struct Sim<'w> {
     replication: u32,
     world: &'w World,
     scenario: &'w Scenario,
     residents: Residents,
-    rngs: Rngs,
+    rngs: Streams,
     events: EventQueue,
     facilities: Vec<FacilityState>,
     tier_queued: [u32; 4],
     tier_busy: [u32; 4],
+    tier_on_duty: [u32; 4],
     episodes: Slab,
     recorder: Recorder,
-    /// Out-of-pocket of a self-referred visit, per facility and severity [CNY].
-    oop: Vec<[f64; 4]>,
+    /// Out-of-pocket of a self-referred visit, per scheme, facility and severity [CNY].
+    oop: [Vec<[f64; 4]>; 2],
+    /// Fund payments per resident this year, when a yearly cap applies [CNY].
+    fund_this_year: Vec<f32>,
     /// Word-of-mouth wait beliefs, per settlement option slot [minutes].
     wom: Vec<f64>,
     /// Start of each settlement's slots in `wom`.
@@ -60,7 +78,7 @@ struct Sim<'w> {
     /// Scratch for choices: utilities, cumulative weights, candidates.
     utilities: Vec<f64>,
     weights: Vec<f64>,
-    candidates: Vec<(usize, u32, f64)>,
+    candidates: Vec<(u32, f64)>,
 }
 
 impl<'w> Sim<'w> {
@@ -83,17 +101,46 @@ impl<'w> Sim<'w> {
             wom_offset.push(slots);
             slots += s.options.len() as u32;
         }
-        let oop = world
-            .facilities
-            .iter()
-            .map(|f| f.price.map(|p| policy::outpatient(&scenario.policy, f.tier, p).oop))
-            .collect();
+        let oop = [Scheme::Resident, Scheme::Employee].map(|scheme| {
+            world
+                .facilities
+                .iter()
+                .map(|f| {
+                    f.price.map(|p| {
+                        policy::bill(
+                            &scenario.policy,
+                            scheme,
+                            Care::Outpatient,
+                            f.tier,
+                            p,
+                            true,
+                            f64::INFINITY,
+                        )
+                        .oop
+                    })
+                })
+                .collect()
+        });
+        let capped = scenario.policy.schemes.iter().any(|s| s.annual_cap.is_some());
+        let stream = |s| rng::stream(scenario.seed, replication, s);
         Sim {
             replication,
             world,
             scenario,
+            fund_this_year: if capped {
+                vec![0.0; residents.all.len()]
+            } else {
+                Vec::new()
+            },
             residents,
-            rngs: Rngs::new(scenario.seed, replication),
+            rngs: Streams {
+                onset: stream(Stream::Onset),
+                choice: stream(Stream::Choice),
+                service: stream(Stream::Service),
+                patience: stream(Stream::Patience),
+                admission: stream(Stream::Admission),
+                referral: stream(Stream::Referral),
+            },
             events: EventQueue::new(),
             facilities: world
                 .facilities
@@ -102,6 +149,7 @@ impl<'w> Sim<'w> {
                 .collect(),
             tier_queued: [0; 4],
             tier_busy: [0; 4],
+            tier_on_duty: [0; 4],
             episodes: Slab::default(),
             recorder: Recorder::new(world),
             oop,
@@ -120,31 +168,56 @@ impl<'w> Sim<'w> {
     }
 
     fn run(mut self) -> RunOutput {
+        self.start();
+        while let Some((t, event)) = self.events.pop() {
+            if t > self.horizon {
+                break;
+            }
+            self.handle(t, event);
+        }
+        self.finish()
+    }
+
+    /// Opens around-the-clock facilities and schedules the first of every
+    /// recurring event.
+    fn start(&mut self) {
         for (i, f) in self.world.facilities.iter().enumerate() {
             if f.hours.is_always() {
-                self.facilities[i].open = true;
+                self.set_open(i as u32, true, 0.0);
             } else {
                 self.events
                     .push(f.hours.open_minute, Event::Open { facility: i as u32 });
             }
         }
         self.events.push(DAY.min(self.horizon), Event::DayEnd);
-        self.schedule_next_onset();
-        while let Some((t, event)) = self.events.pop() {
-            if t > self.horizon {
-                break;
-            }
-            match event {
-                Event::DayEnd => self.on_day_end(t),
-                Event::Open { facility } => self.on_open(facility, t),
-                Event::Close { facility } => self.on_close(facility, t),
-                Event::ServiceEnd { facility, episode } => self.on_service_end(facility, episode, t),
-                Event::Timeout { episode, token } => self.on_timeout(episode, token, t),
-                Event::Arrival { episode } => self.on_arrival(episode, t),
-                Event::Onset => self.on_onset(t),
+        for (p, r) in self.scenario.rotations.iter().enumerate() {
+            let start = f64::from(r.start_day) * DAY;
+            if start < self.horizon {
+                self.events.push(start, Event::StintStart { program: p as u32 });
             }
         }
-        self.finish()
+        self.schedule_next_onset();
+    }
+
+    fn handle(&mut self, t: f64, event: Event) {
+        match event {
+            Event::DayEnd => self.on_day_end(t),
+            Event::Open { facility } => self.on_open(facility, t),
+            Event::Close { facility } => self.on_close(facility, t),
+            Event::ServiceEnd { facility, episode } => self.on_service_end(facility, episode, t),
+            Event::Timeout { episode, token } => self.on_timeout(episode, token, t),
+            Event::Arrival { episode } => self.on_arrival(episode, t),
+            Event::Onset => self.on_onset(t),
+            Event::Discharge { facility, episode } => self.on_discharge(facility, episode, t),
+            Event::BoardingTimeout { episode, token } => self.on_boarding_timeout(episode, token, t),
+            Event::FollowUp { episode } => self.on_followup(episode, t),
+            Event::StintStart { program } => self.on_stint_start(program, t),
+            Event::StintEnd { program } => self.on_stint_end(program, t),
+        }
+    }
+
+    fn resident(&self, id: u32) -> Resident {
+        self.residents.all[self.episodes.get(id).resident as usize]
     }
 
     /// Draws the next onset of the merged Poisson process. Its clock runs in
@@ -153,12 +226,16 @@ impl<'w> Sim<'w> {
         if self.onset_rate <= 0.0 || self.residents.all.is_empty() {
             return;
         }
-        let u: f64 = self.rngs.onset.random();
-        self.onset_clock += -(1.0 - u).ln() / self.onset_rate;
+        let gap: f64 = Exp1.sample(&mut self.rngs.onset);
+        self.onset_clock += gap / self.onset_rate;
         let window = self.scenario.demand.presentation;
-        let width = window.minutes_per_day();
-        let day = (self.onset_clock / width).floor();
-        let t = day * DAY + window.open_minute + (self.onset_clock - day * width);
+        let t = if window.is_always() {
+            self.onset_clock
+        } else {
+            let width = window.minutes_per_day();
+            let day = (self.onset_clock / width).floor();
+            day * DAY + window.open_minute + (self.onset_clock - day * width)
+        };
         if t <= self.horizon {
             self.events.push(t, Event::Onset);
         }
@@ -171,25 +248,8 @@ impl<'w> Sim<'w> {
         let u: f64 = self.rngs.onset.random();
         let severity = Severity::from_index(self.severity_cum.iter().position(|&c| u < c).unwrap_or(3));
         self.schedule_next_onset();
-        let id = self.episodes.insert(Episode {
-            onset: t,
-            arrival: t,
-            travel_minutes: 0.0,
-            cost: 0.0,
-            oop: 0.0,
-            resident,
-            facility: 0,
-            token: 0,
-            left_slots: 0,
-            severity,
-            phase: Phase::Travelling,
-            referred: false,
-            counted: t >= self.warmup,
-            left_county: false,
-            cross_region: false,
-            triage: false,
-        });
-        let picked = self.choose(id, None, t);
+        let id = self.episodes.insert(self.new_episode(resident, severity, t));
+        let picked = self.first_contact(id, t);
         let first_tier = picked.map(|(f, _)| self.world.facilities[f as usize].tier);
         self.recorder
             .episode_start(t >= self.warmup, severity == Severity::Mild, first_tier);
@@ -199,21 +259,88 @@ impl<'w> Sim<'w> {
         }
     }
 
+    /// A fresh illness episode of `resident` starting at `t`.
+    fn new_episode(&self, resident: u32, severity: Severity, t: f64) -> Episode {
+        Episode {
+            onset: t,
+            arrival: t,
+            travel_minutes: 0.0,
+            cost: 0.0,
+            oop: 0.0,
+            bed_since: 0.0,
+            resident,
+            facility: 0,
+            token: 0,
+            left_slots: 0,
+            severity,
+            phase: Phase::Travelling,
+            kind: Kind::Illness,
+            referred: false,
+            self_referred: true,
+            to_bed: false,
+            down_pending: false,
+            tele: false,
+            followups_left: 0,
+            counted: t >= self.warmup,
+            left_county: false,
+            cross_region: false,
+            triage: false,
+        }
+    }
+
+    /// Where an episode goes first: the logit choice, except that with
+    /// gatekeeping a contracted resident goes to their contracted grassroots
+    /// facility (the choice uniform is still drawn, keeping streams aligned).
+    fn first_contact(&mut self, id: u32, t: f64) -> Option<(u32, f64)> {
+        let chosen = self.choose(id, None, t);
+        let r = self.resident(id);
+        let home = &self.world.settlements[r.settlement as usize];
+        match home.contract_grassroots {
+            Some(g) if self.scenario.policy.gatekeeping && r.contracted() => {
+                let travel = home
+                    .options
+                    .iter()
+                    .find(|o| o.facility == g)
+                    .map(|o| o.travel_minutes)
+                    .expect("contracted facilities are in the settlement's choice set");
+                Some((g.0, travel))
+            }
+            _ => chosen,
+        }
+    }
+
     /// Logit choice over the home settlement's choice set minus facilities
     /// already left, travelling from `from` (a facility) or from home.
     /// Returns the facility and the travel minutes; one uniform per choice.
     fn choose(&mut self, id: u32, from: Option<u32>, t: f64) -> Option<(u32, f64)> {
         let ep = *self.episodes.get(id);
-        let home = self.residents.all[ep.resident as usize].settlement;
+        let r = self.residents.all[ep.resident as usize];
+        let home = r.settlement;
         let settlement = &self.world.settlements[home as usize];
         let c = &self.scenario.choice;
+        let income_mult = self.scenario.population.income_groups[r.income_group()].cost_multiplier;
+        let oop = &self.oop[r.scheme() as usize];
         self.utilities.clear();
         self.candidates.clear();
+        if let [only] = settlement.options.as_slice()
+            && ep.left_slots == 0
+            && (!only.contract_only || r.contracted())
+        {
+            // One facility in reach: no utilities to weigh (the uniform is
+            // still drawn, one per choice).
+            let _: f64 = self.rngs.choice.random();
+            return Some((
+                only.facility.0,
+                from.map_or(only.travel_minutes, |src| {
+                    self.world.travel_minutes(FacilityId(src), only.facility)
+                }),
+            ));
+        }
         for (slot, opt) in settlement.options.iter().enumerate() {
-            if ep.left_slots & (1 << slot) != 0 {
+            if ep.left_slots & (1 << slot) != 0 || (opt.contract_only && !r.contracted()) {
                 continue;
             }
-            let f = &self.world.facilities[opt.facility.0 as usize];
+            let f = opt.facility.0;
             let travel_minutes = match from {
                 None => opt.travel_minutes,
                 Some(src) => self.world.travel_minutes(FacilityId(src), opt.facility),
@@ -221,18 +348,18 @@ impl<'w> Sim<'w> {
             let wait_minutes = if c.b_wait == 0.0 {
                 0.0
             } else {
-                self.expected_wait(opt.facility.0, home, slot, t)
+                self.expected_wait(f, home, slot, t)
             };
             let alt = Alternative {
-                tier: f.tier,
-                quality: f.quality,
-                oop: self.oop[opt.facility.0 as usize][ep.severity as usize],
+                tier: self.world.facilities[f as usize].tier,
+                quality: self.facilities[f as usize].quality,
+                oop: oop[f as usize][ep.severity as usize],
                 travel_minutes,
                 wait_minutes,
-                contracted: false,
+                contracted: opt.contract && r.contracted(),
             };
-            self.utilities.push(choice::utility(c, ep.severity, 1.0, &alt));
-            self.candidates.push((slot, opt.facility.0, travel_minutes));
+            self.utilities.push(choice::utility(c, ep.severity, income_mult, &alt));
+            self.candidates.push((f, travel_minutes));
         }
         if self.candidates.is_empty() {
             return None;
@@ -243,8 +370,7 @@ impl<'w> Sim<'w> {
         } else {
             choice::pick(&self.utilities, u, &mut self.weights)?
         };
-        let (_, f, travel) = self.candidates[i];
-        Some((f, travel))
+        Some(self.candidates[i])
     }
 
     /// The wait a patient expects at facility `f` under the scenario's beliefs [minutes].
@@ -254,7 +380,7 @@ impl<'w> Sim<'w> {
             Beliefs::None => 0.0,
             Beliefs::Live => {
                 let info = &self.world.facilities[f as usize];
-                let doctors = f64::from(info.doctors.max(1));
+                let doctors = f64::from(state.doctors.max(1));
                 let queue_wait = f64::from(state.queued) / doctors * info.mean_service_minutes;
                 let until_open = if state.open {
                     0.0
@@ -270,8 +396,8 @@ impl<'w> Sim<'w> {
 
     fn travel_to(&mut self, id: u32, f: u32, travel: f64, t: f64) {
         let info = &self.world.facilities[f as usize];
+        let home_region = self.world.settlements[self.resident(id).settlement as usize].region;
         let ep = self.episodes.get_mut(id);
-        let home_region = self.world.settlements[self.residents.all[ep.resident as usize].settlement as usize].region;
         ep.facility = f;
         ep.travel_minutes += travel;
         ep.phase = Phase::Travelling;
@@ -287,17 +413,34 @@ impl<'w> Sim<'w> {
     }
 
     fn on_arrival(&mut self, id: u32, t: f64) {
+        if self.episodes.get(id).to_bed {
+            self.episodes.get_mut(id).to_bed = false;
+            let f = self.episodes.get(id).facility;
+            self.request_bed(id, f, t);
+            return;
+        }
         self.next_token = self.next_token.wrapping_add(1);
         let token = self.next_token;
+        let r = self.resident(id);
         let ep = self.episodes.get_mut(id);
         ep.token = token;
         ep.phase = Phase::Waiting;
         ep.arrival = t;
+        let kind = ArrivalKind {
+            referred_up: ep.referred,
+            followup: ep.kind == Kind::FollowUp,
+            referred_down: std::mem::take(&mut ep.down_pending),
+        };
         let (f, severity, referred) = (ep.facility, ep.severity, ep.referred);
-        self.recorder.arrival(t, f, referred);
+        self.recorder.arrival(t, f, kind);
+        if r.contracted() {
+            let home = &self.world.settlements[r.settlement as usize];
+            let adherent = home.options.iter().any(|o| o.contract && o.facility.0 == f);
+            self.recorder.contract_visit(t, adherent);
+        }
         if let Some(p) = self.scenario.patience {
-            let u: f64 = self.rngs.patience.random();
-            let patience = -(1.0 - u).ln() * p.mean_minutes;
+            let e: f64 = Exp1.sample(&mut self.rngs.patience);
+            let patience = e * p.mean_minutes;
             self.events.push(t + patience, Event::Timeout { episode: id, token });
         }
         let state = &mut self.facilities[f as usize];
@@ -315,8 +458,7 @@ impl<'w> Sim<'w> {
     /// Starts service for as many queued patients as free doctors allow,
     /// then records the queue length.
     fn try_start(&mut self, f: u32, t: f64) {
-        let doctors = self.world.facilities[f as usize].doctors;
-        while self.facilities[f as usize].busy < doctors {
+        while self.facilities[f as usize].busy < self.facilities[f as usize].doctors {
             let Some(entry) = self.next_patient(f) else { break };
             self.start_service(f, entry, t);
         }
@@ -349,19 +491,42 @@ impl<'w> Sim<'w> {
         None
     }
 
-    fn start_service(&mut self, f: u32, entry: QueueEntry, t: f64) {
+    /// Whether a patient of `severity` is treated here: within capability
+    /// (rotation may raise it), or one level above at a tele-linked site
+    /// with probability `success_prob` (drawn only then).
+    fn treats(&mut self, f: u32, severity: Severity) -> (bool, bool) {
         let info = &self.world.facilities[f as usize];
-        let ep = self.episodes.get_mut(entry.episode);
-        ep.phase = Phase::InService;
-        let severity = ep.severity;
-        let triage = severity > info.capability;
-        ep.triage = triage;
-        let resident = ep.resident;
-        let wait = t - ep.arrival;
+        let capability = self.facilities[f as usize].capability(info.capability);
+        if severity <= capability {
+            return (true, false);
+        }
+        match &self.scenario.telemedicine {
+            Some(tm) if info.tele && severity as usize == capability as usize + 1 => {
+                let u: f64 = self.rngs.referral.random();
+                let ok = u < tm.success_prob;
+                (ok, ok)
+            }
+            _ => (false, false),
+        }
+    }
+
+    fn start_service(&mut self, f: u32, entry: QueueEntry, t: f64) {
+        let severity = self.episodes.get(entry.episode).severity;
+        let (treated, tele) = self.treats(f, severity);
+        let info = &self.world.facilities[f as usize];
         let mut minutes = info.service[severity as usize].sample(&mut self.rngs.service);
-        if triage {
+        if !treated {
             minutes *= self.scenario.referral.triage_factor;
         }
+        if tele {
+            minutes += self.scenario.telemedicine.as_ref().map_or(0.0, |tm| tm.consult_minutes);
+        }
+        let ep = self.episodes.get_mut(entry.episode);
+        ep.phase = Phase::InService;
+        ep.triage = !treated;
+        ep.tele = tele;
+        let resident = ep.resident;
+        let wait = t - ep.arrival;
         let state = &mut self.facilities[f as usize];
         let overtime = if !state.open {
             minutes
@@ -382,11 +547,8 @@ impl<'w> Sim<'w> {
         self.recorder.busy(t, f, busy, self.tier_busy[tier]);
         if let Beliefs::WordOfMouth { learning_rate } = self.scenario.choice.beliefs {
             let home = self.residents.all[resident as usize].settlement;
-            if let Some(slot) = self.world.settlements[home as usize]
-                .options
-                .iter()
-                .position(|o| o.facility.0 == f)
-            {
+            let options = &self.world.settlements[home as usize].options;
+            if let Some(slot) = options.iter().position(|o| o.facility.0 == f) {
                 let b = &mut self.wom[self.wom_offset[home as usize] as usize + slot];
                 *b += learning_rate * (wait - *b);
             }
@@ -398,6 +560,36 @@ impl<'w> Sim<'w> {
                 episode: entry.episode,
             },
         );
+    }
+
+    /// Bills `price` for care at `f` to the episode's resident and records it.
+    fn charge(&mut self, id: u32, f: u32, care: Care, price: f64, t: f64) {
+        let ep = *self.episodes.get(id);
+        let r = self.residents.all[ep.resident as usize];
+        let info = &self.world.facilities[f as usize];
+        let self_referred = ep.self_referred && ep.kind == Kind::Illness;
+        let room = match self.scenario.policy.schemes[r.scheme() as usize].annual_cap {
+            Some(cap) => cap - f64::from(self.fund_this_year[ep.resident as usize]),
+            None => f64::INFINITY,
+        };
+        let pay = policy::bill(
+            &self.scenario.policy,
+            r.scheme(),
+            care,
+            info.tier,
+            price,
+            self_referred,
+            room,
+        );
+        if room.is_finite() {
+            self.fund_this_year[ep.resident as usize] += pay.fund as f32;
+        }
+        let alliance = self.world.settlements[r.settlement as usize].alliance.0;
+        self.recorder
+            .bill(t, f, price, pay.fund, care == Care::Inpatient, alliance);
+        let billed = self.episodes.get_mut(id);
+        billed.cost += price;
+        billed.oop += pay.oop;
     }
 
     fn on_service_end(&mut self, f: u32, id: u32, t: f64) {
@@ -413,25 +605,31 @@ impl<'w> Sim<'w> {
         } else {
             1.0
         };
-        let price = info.price[ep.severity as usize] * factor;
-        let pay = policy::outpatient(&self.scenario.policy, info.tier, price);
-        self.recorder.service_end(t, f, ep.triage, price, pay.fund);
-        let billed = self.episodes.get_mut(id);
-        billed.cost += price;
-        billed.oop += pay.oop;
+        self.charge(id, f, Care::Outpatient, info.price[ep.severity as usize] * factor, t);
+        self.recorder.served(t, f, ep.triage);
         if ep.triage {
-            match info.refer_to[ep.severity as usize] {
-                Some(target) => {
-                    self.episodes.get_mut(id).referred = true;
-                    let travel = self.world.travel_minutes(FacilityId(f), target);
-                    self.travel_to(id, target.0, travel, t);
-                }
-                None => self.end_episode(id, false),
-            }
+            self.refer_up(id, f, t);
+        } else if ep.kind == Kind::FollowUp {
+            self.followup_done(id, t);
         } else {
-            self.end_episode(id, true);
+            self.after_treatment(id, f, t);
         }
         self.try_start(f, t);
+    }
+
+    /// Sends a triaged patient to the facility that can treat them.
+    fn refer_up(&mut self, id: u32, f: u32, t: f64) {
+        let severity = self.episodes.get(id).severity;
+        match self.world.facilities[f as usize].refer_to[severity as usize] {
+            Some(target) => {
+                let ep = self.episodes.get_mut(id);
+                ep.referred = true;
+                ep.self_referred = false;
+                let travel = self.world.travel_minutes(FacilityId(f), target);
+                self.travel_to(id, target.0, travel, t);
+            }
+            None => self.end_episode(id, false),
+        }
     }
 
     fn on_timeout(&mut self, id: u32, token: u32, t: f64) {
@@ -447,17 +645,21 @@ impl<'w> Sim<'w> {
         self.recorder.queue(t, f, state.queued, self.tier_queued[tier]);
         self.recorder.left(t, f);
         // The entry stays in the queue and is skipped when it reaches the head.
+        self.episodes.get_mut(id).phase = Phase::Travelling;
+        if ep.kind == Kind::FollowUp {
+            // A missed follow-up is skipped; the next one stays planned.
+            self.followup_done(id, t);
+            return;
+        }
         // Whoever tries elsewhere goes on their own: no longer referred.
+        let home = self.resident(id).settlement;
+        let options = &self.world.settlements[home as usize].options;
+        let slot = options.iter().position(|o| o.facility.0 == f);
         let left = self.episodes.get_mut(id);
-        left.phase = Phase::Travelling;
         left.referred = false;
-        let home = self.residents.all[ep.resident as usize].settlement;
-        if let Some(slot) = self.world.settlements[home as usize]
-            .options
-            .iter()
-            .position(|o| o.facility.0 == f)
-        {
-            self.episodes.get_mut(id).left_slots |= 1 << slot;
+        left.self_referred = true;
+        if let Some(slot) = slot {
+            left.left_slots |= 1 << slot;
         }
         let retry_prob = self.scenario.patience.map_or(0.0, |p| p.retry_prob);
         let u: f64 = self.rngs.patience.random();
@@ -472,17 +674,40 @@ impl<'w> Sim<'w> {
         }
     }
 
+    /// Opens or closes `f` for outpatients and records the staffing change.
+    fn set_open(&mut self, f: u32, open: bool, t: f64) {
+        let tier = self.world.facilities[f as usize].tier as usize;
+        let state = &mut self.facilities[f as usize];
+        if state.open == open {
+            return;
+        }
+        state.open = open;
+        if open {
+            self.tier_on_duty[tier] += state.doctors;
+        } else {
+            self.tier_on_duty[tier] -= state.doctors;
+            state.last_close = t;
+        }
+        self.record_staffing(f, t);
+    }
+
+    fn record_staffing(&mut self, f: u32, t: f64) {
+        let tier = self.world.facilities[f as usize].tier as usize;
+        let state = &self.facilities[f as usize];
+        let on_duty = if state.open { state.doctors } else { 0 };
+        self.recorder
+            .staffing(t, f, state.doctors, on_duty, self.tier_on_duty[tier]);
+    }
+
     fn on_open(&mut self, f: u32, t: f64) {
-        self.facilities[f as usize].open = true;
+        self.set_open(f, true, t);
         let close = (t / DAY).floor() * DAY + self.world.facilities[f as usize].hours.close_minute;
         self.events.push(close, Event::Close { facility: f });
         self.try_start(f, t);
     }
 
     fn on_close(&mut self, f: u32, t: f64) {
-        let state = &mut self.facilities[f as usize];
-        state.open = false;
-        state.last_close = t;
+        self.set_open(f, false, t);
         let next = ((t / DAY).floor() + 1.0) * DAY + self.world.facilities[f as usize].hours.open_minute;
         if next <= self.horizon {
             self.events.push(next, Event::Open { facility: f });
@@ -504,12 +729,22 @@ impl<'w> Sim<'w> {
             state.day_wait_sum = 0.0;
             state.day_waits = 0;
         }
+        if (day + 1).is_multiple_of(365) {
+            // Yearly caps start again.
+            self.fund_this_year.iter_mut().for_each(|x| *x = 0.0);
+        }
         if t + DAY <= self.horizon + 1e-9 {
             self.events.push(t + DAY, Event::DayEnd);
         }
     }
 
+    /// An illness episode ends, treated or not; frees its slot.
     fn end_episode(&mut self, id: u32, completed: bool) {
+        self.record_episode_end(id, completed);
+        self.episodes.remove(id);
+    }
+
+    fn record_episode_end(&mut self, id: u32, completed: bool) {
         let ep = *self.episodes.get(id);
         self.recorder.episode_end(EpisodeEnd {
             counted: ep.counted,
@@ -520,19 +755,16 @@ impl<'w> Sim<'w> {
             cost: ep.cost,
             oop: ep.oop,
         });
-        self.episodes.remove(id);
     }
 
     fn finish(mut self) -> RunOutput {
-        let mut ledger_open = 0;
-        let mut in_system = 0;
+        let ledger = &mut self.recorder.ledger;
         for ep in self.episodes.iter_live() {
-            ledger_open += 1;
-            in_system += u64::from(matches!(ep.phase, Phase::Waiting | Phase::InService));
+            ledger.episodes_open_at_end += u64::from(ep.kind == Kind::Illness);
+            ledger.visits_in_system_at_end += u64::from(matches!(ep.phase, Phase::Waiting | Phase::InService));
+            ledger.boarding_at_end += u64::from(ep.phase == Phase::Boarding);
+            ledger.inpatients_at_end += u64::from(ep.phase == Phase::Inpatient);
         }
-        self.recorder.ledger.episodes_open_at_end = ledger_open;
-        self.recorder.ledger.visits_in_system_at_end = in_system;
-        debug_assert_eq!(self.episodes.live() as u64, ledger_open);
         self.recorder.finish(self.world, self.replication, self.horizon)
     }
 }

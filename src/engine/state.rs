@@ -7,7 +7,7 @@ use rand::RngExt;
 use rand_distr::{Binomial, Distribution};
 
 use crate::rng::{self, Stream};
-use crate::scenario::{Discipline, Severity};
+use crate::scenario::{Discipline, Scheme, Severity};
 use crate::world::{FacilityInfo, World};
 
 /// A resident: 8 bytes, so 10 million fit in 80 MB.
@@ -15,8 +15,34 @@ use crate::world::{FacilityInfo, World};
 pub struct Resident {
     /// Index of the home settlement in [`World::settlements`].
     pub settlement: u32,
-    /// Bit 0: chronic.
+    /// Bit 0 chronic, bit 1 employee scheme, bit 2 contracted; bits 8-15
+    /// the income group.
     pub flags: u32,
+}
+
+const CHRONIC: u32 = 1;
+const EMPLOYEE: u32 = 2;
+const CONTRACTED: u32 = 4;
+
+impl Resident {
+    /// Insurance scheme.
+    pub fn scheme(self) -> Scheme {
+        if self.flags & EMPLOYEE != 0 {
+            Scheme::Employee
+        } else {
+            Scheme::Resident
+        }
+    }
+
+    /// Holds a family-doctor contract.
+    pub fn contracted(self) -> bool {
+        self.flags & CONTRACTED != 0
+    }
+
+    /// Index of the income group.
+    pub fn income_group(self) -> usize {
+        ((self.flags >> 8) & 0xff) as usize
+    }
 }
 
 /// The population of one replication, chronic residents first so an onset
@@ -29,7 +55,10 @@ pub struct Residents {
 }
 
 impl Residents {
-    /// Draws chronic flags per settlement (binomial) from the population stream.
+    /// Draws chronic flags per settlement (binomial), then for each resident
+    /// scheme, income group and contract, from the population stream: three
+    /// uniforms per resident whatever the shares, so changing a share keeps
+    /// every other draw (common random numbers across sweep points).
     pub fn draw(world: &World, seed: u64, replication: u32) -> Residents {
         let mut rng = rng::stream(seed, replication, Stream::Population);
         let share = world.scenario.demand.chronic_share;
@@ -48,7 +77,7 @@ impl Residents {
             all.extend(std::iter::repeat_n(
                 Resident {
                     settlement: i as u32,
-                    flags: 1,
+                    flags: CHRONIC,
                 },
                 k as usize,
             ));
@@ -63,6 +92,26 @@ impl Residents {
                 },
                 rest as usize,
             ));
+        }
+        let p = &world.scenario.population;
+        let contract_share = world.scenario.contract.share;
+        let mut group_cum = Vec::with_capacity(p.income_groups.len());
+        let mut acc = 0.0;
+        for g in &p.income_groups {
+            acc += g.share;
+            group_cum.push(acc);
+        }
+        let last_group = group_cum.len().saturating_sub(1);
+        for r in &mut all {
+            let (u_scheme, u_income, u_contract): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
+            if u_scheme < p.employee_share {
+                r.flags |= EMPLOYEE;
+            }
+            if u_contract < contract_share {
+                r.flags |= CONTRACTED;
+            }
+            let group = group_cum.iter().position(|&c| u_income < c).unwrap_or(last_group);
+            r.flags |= (group as u32) << 8;
         }
         Residents { all, chronic }
     }
@@ -90,6 +139,21 @@ pub enum Phase {
     Waiting,
     /// With a doctor.
     InService,
+    /// Waiting for a bed.
+    Boarding,
+    /// In a bed.
+    Inpatient,
+    /// Between follow-up visits.
+    Resting,
+}
+
+/// What an episode record stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An illness episode (first contact, referrals, admission).
+    Illness,
+    /// The follow-up visits after a treated episode.
+    FollowUp,
 }
 
 /// An illness episode under way.
@@ -105,6 +169,8 @@ pub struct Episode {
     pub cost: f64,
     /// Paid by the patient so far [CNY].
     pub oop: f64,
+    /// When the current bed wait or stay began [minutes].
+    pub bed_since: f64,
     /// The resident.
     pub resident: u32,
     /// Current (or next) facility.
@@ -117,8 +183,20 @@ pub struct Episode {
     pub severity: Severity,
     /// Phase.
     pub phase: Phase,
-    /// Sent by another facility (payment and queue priority).
+    /// Illness episode or follow-up visits.
+    pub kind: Kind,
+    /// Referred up by another facility (queue priority, referral counts).
     pub referred: bool,
+    /// Care sought on the patient's own initiative (payment penalty).
+    pub self_referred: bool,
+    /// On the way to a bed (a transfer), not to a queue.
+    pub to_bed: bool,
+    /// The next follow-up visit is the first after a referral down.
+    pub down_pending: bool,
+    /// The current consultation is tele-assisted.
+    pub tele: bool,
+    /// Follow-up visits still to make.
+    pub followups_left: u8,
     /// Onset after warm-up: its outcomes count.
     pub counted: bool,
     /// Some visit was outside the home region or at the regional tier.
@@ -171,6 +249,11 @@ impl Slab {
         self.items.len() - self.free.len()
     }
 
+    /// Slots in use (for stepping tests).
+    pub fn capacity(&self) -> usize {
+        self.items.len()
+    }
+
     /// Every live slot's episode (for end-of-run accounting).
     pub fn iter_live(&self) -> impl Iterator<Item = &Episode> {
         let mut free = vec![false; self.items.len()];
@@ -213,6 +296,19 @@ pub struct FacilityState {
     pub day_wait_sum: f64,
     /// Services started today.
     pub day_waits: u32,
+    /// Doctors on the staff now (rotation moves them); a doctor removed
+    /// while busy leaves after the current patient.
+    pub doctors: u32,
+    /// Quality now: base plus rotation boosts [score].
+    pub quality: f64,
+    /// Base quality (grows with training from rotation stints).
+    pub base_quality: f64,
+    /// Rotation stints under way that raise capability.
+    pub capability_boosts: u32,
+    /// Free beds.
+    pub beds_free: u32,
+    /// Patients waiting for a bed, FIFO (stale entries skipped).
+    pub bed_queue: VecDeque<QueueEntry>,
 }
 
 impl FacilityState {
@@ -233,6 +329,21 @@ impl FacilityState {
             published_wait: 0.0,
             day_wait_sum: 0.0,
             day_waits: 0,
+            doctors: f.doctors,
+            quality: f.quality,
+            base_quality: f.quality,
+            capability_boosts: 0,
+            beds_free: f.beds,
+            bed_queue: VecDeque::new(),
+        }
+    }
+
+    /// Highest severity treated now (rotation can raise it by one level).
+    pub fn capability(&self, base: Severity) -> Severity {
+        if self.capability_boosts > 0 {
+            Severity::from_index(base as usize + 1)
+        } else {
+            base
         }
     }
 

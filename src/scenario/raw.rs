@@ -6,6 +6,8 @@
 //! (and no `flatten`) so that a typo is an error, never silently ignored.
 //! The same types serialise the resolved scenario written next to outputs.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// The whole scenario file.
@@ -24,10 +26,94 @@ pub struct RawScenario {
     pub policy: Option<RawPolicy>,
     pub referral: Option<RawReferral>,
     pub patience: Option<RawPatience>,
+    pub population: Option<RawPopulation>,
+    pub admission: Option<RawAdmission>,
+    pub contract: Option<RawContract>,
+    pub telemedicine: Option<RawTelemedicine>,
+    pub budget: Option<RawBudget>,
+    pub layout: Option<String>,
+    pub layouts: Option<BTreeMap<String, RawLayout>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotation: Vec<RawRotation>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub region: Vec<RawRegion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub facility: Vec<RawFacility>,
+}
+
+/// `[population]`: insurance schemes and income groups of residents.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPopulation {
+    pub employee_share: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub income_group: Vec<RawIncomeGroup>,
+}
+
+/// `[[population.income_group]]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIncomeGroup {
+    pub name: Option<String>,
+    pub share: Option<f64>,
+    pub cost_multiplier: Option<f64>,
+}
+
+/// `[admission]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdmission {
+    pub prob: Option<PerSeverity<f64>>,
+    pub max_boarding_hours: Option<f64>,
+    pub los_cv: Option<f64>,
+}
+
+/// `[contract]`: family-doctor contracts.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContract {
+    pub share: Option<f64>,
+    pub with: Option<Vec<String>>,
+}
+
+/// `[telemedicine]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelemedicine {
+    pub sites: Option<Vec<String>>,
+    pub success_prob: Option<f64>,
+    pub consult_minutes: Option<f64>,
+}
+
+/// `[budget]`: medical community global budget.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub per_capita_year: Option<f64>,
+}
+
+/// `[layouts.<name>]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLayout {
+    pub facilities: Option<Vec<String>>,
+}
+
+/// `[[rotation]]`: a doctor rotation program.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRotation {
+    pub from: Option<String>,
+    pub to: Option<Vec<String>>,
+    pub doctors_per_site: Option<i64>,
+    pub days_on: Option<i64>,
+    pub cycle_days: Option<i64>,
+    pub start_day: Option<i64>,
+    pub quality_boost: Option<f64>,
+    pub training_gain: Option<f64>,
+    pub quality_cap: Option<f64>,
+    pub capability_boost: Option<bool>,
+    pub allowance_per_day: Option<f64>,
 }
 
 /// `[travel]`
@@ -137,6 +223,8 @@ pub struct RawTierDefaults {
     pub service: Option<RawService>,
     pub service_by_severity: Option<PerSeverity<RawService>>,
     pub outpatient_price: Option<PerSeverity<f64>>,
+    pub bed_day_price: Option<f64>,
+    pub los_days: Option<PerSeverity<f64>>,
 }
 
 /// `[tiers]`
@@ -194,6 +282,21 @@ pub struct RawService {
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     pub outpatient: Option<RawPayment>,
+    pub inpatient: Option<RawPayment>,
+    pub employee: Option<RawSchemePolicy>,
+    pub annual_cap: Option<f64>,
+    pub referral_required_from: Option<TierName>,
+    pub unreferred_penalty: Option<f64>,
+    pub gatekeeping: Option<bool>,
+}
+
+/// `[policy.employee]`: the employee scheme's rates (default: the resident scheme's).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchemePolicy {
+    pub outpatient: Option<RawPayment>,
+    pub inpatient: Option<RawPayment>,
+    pub annual_cap: Option<f64>,
 }
 
 /// `[policy.outpatient]`
@@ -210,6 +313,9 @@ pub struct RawPayment {
 pub struct RawReferral {
     pub triage_factor: Option<f64>,
     pub priority_referrals: Option<bool>,
+    pub down_referral_prob: Option<f64>,
+    pub followups: Option<PerSeverity<i64>>,
+    pub followup_interval_days: Option<f64>,
 }
 
 /// `[patience]`
@@ -225,6 +331,7 @@ pub struct RawPatience {
 #[serde(deny_unknown_fields)]
 pub struct RawRegion {
     pub name: Option<String>,
+    pub alliance: Option<String>,
     pub generate: Option<RawGenerate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settlement: Vec<RawSettlement>,
@@ -268,4 +375,5 @@ pub struct RawFacility {
     pub partner: Option<String>,
     pub hours: Option<String>,
     pub discipline: Option<DisciplineName>,
+    pub alliance: Option<String>,
 }

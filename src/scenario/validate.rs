@@ -4,15 +4,18 @@
 //! same values). Generated regions are expanded, names resolved to ids and
 //! default partners chosen, so the engine gets plain typed data.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde_path_to_error::Segment;
 
 use super::error::{Problem, ScenarioError, did_you_mean};
+
+mod levers;
 use super::generate::{self, GenerateParams};
 use super::raw::*;
 use super::*;
+use levers::{Alliances, FacilityNames};
 
 /// Reads and checks a scenario file; also returns the resolved raw form.
 pub fn load(path: &Path) -> Result<(Scenario, RawScenario), ScenarioError> {
@@ -34,7 +37,7 @@ pub fn from_toml(text: &str, origin: &str) -> Result<(Scenario, RawScenario), Sc
     let scenario = checker.scenario(&raw);
     problems.append(&mut checker.problems);
     if problems.is_empty() {
-        let resolved = to_raw(&scenario);
+        let resolved = super::resolved::to_raw(&scenario);
         Ok((scenario, resolved))
     } else {
         problems.sort();
@@ -175,11 +178,53 @@ struct Checker {
 /// township visit 85 CNY, hospital visits ~360 CNY (2023); village clinic
 /// 40 CNY is illustrative; doctors sized for ~10 visits per doctor-day.
 fn builtin_tier(tier: Tier) -> TierParams {
-    let (capability, quality, doctors, beds, hours, mean, price) = match tier {
-        Tier::Village => (Severity::Mild, 1.0, 1, 0, "08:00-18:00", 10.0, 40.0),
-        Tier::Township => (Severity::Moderate, 2.0, 8, 45, "08:00-17:30", 15.0, 85.0),
-        Tier::County => (Severity::Severe, 3.0, 60, 500, "08:00-17:30", 15.0, 300.0),
-        Tier::Regional => (Severity::Critical, 4.0, 150, 1500, "08:00-17:30", 18.0, 360.0),
+    // Bed-day prices: admission price / length of stay (township 2,083 CNY
+    // over ~6.6 days, secondary 6,822 over 9.2, tertiary 14,017 over 12.4).
+    let (capability, quality, doctors, beds, hours, mean, price, bed_day, los) = match tier {
+        Tier::Village => (
+            Severity::Mild,
+            1.0,
+            1,
+            0,
+            "08:00-18:00",
+            10.0,
+            40.0,
+            0.0,
+            [2.0, 3.0, 4.0, 5.0],
+        ),
+        Tier::Township => (
+            Severity::Moderate,
+            2.0,
+            8,
+            45,
+            "08:00-17:30",
+            15.0,
+            85.0,
+            300.0,
+            [4.0, 5.0, 6.6, 7.0],
+        ),
+        Tier::County => (
+            Severity::Severe,
+            3.0,
+            60,
+            500,
+            "08:00-17:30",
+            15.0,
+            300.0,
+            700.0,
+            [5.0, 7.0, 9.2, 11.0],
+        ),
+        Tier::Regional => (
+            Severity::Critical,
+            4.0,
+            150,
+            1500,
+            "08:00-17:30",
+            18.0,
+            360.0,
+            1100.0,
+            [6.0, 8.0, 10.0, 12.4],
+        ),
     };
     let service = ServiceDist::Lognormal {
         mean_minutes: mean,
@@ -194,6 +239,8 @@ fn builtin_tier(tier: Tier) -> TierParams {
         discipline: Discipline::Fifo,
         service: [service; 4],
         outpatient_price: [price; 4],
+        bed_day_price: bed_day,
+        los_days: los,
     }
 }
 
@@ -404,17 +451,30 @@ impl Checker {
         let demand = self.demand(raw.demand.as_ref().cloned().unwrap_or_default());
         let choice = self.choice(raw.choice.as_ref().cloned().unwrap_or_default());
         let tiers = self.tiers(raw.tiers.as_ref());
-        let (regions, generated) = self.regions(&raw.region, seed);
-        let facilities = self.facilities(raw, &tiers, &regions, &generated, &travel);
+        let mut alliances = Alliances::default();
+        let (regions, generated) = self.regions(&raw.region, seed, &mut alliances);
+        let all_facilities = self.facilities(raw, &tiers, &regions, &generated, &mut alliances);
+        self.check_partners(&all_facilities);
+        let (layouts, layout) = self.layouts(raw);
+        let (mut facilities, inactive_facilities) = split_by_layout(all_facilities, &layouts, layout.as_deref());
+        resolve_partners(&mut facilities, &travel);
         let policy = self.policy(raw.policy.as_ref().cloned().unwrap_or_default());
-        let r = raw.referral.clone().unwrap_or_default();
-        let referral = Referral {
-            triage_factor: self.positive("referral.triage_factor", r.triage_factor, 0.5),
-            priority_referrals: r.priority_referrals.unwrap_or(false),
-        };
+        let referral = self.referral(raw.referral.clone().unwrap_or_default());
         let patience = raw.patience.as_ref().map(|p| Patience {
             mean_minutes: self.positive("patience.mean_minutes", p.mean_minutes, 120.0),
             retry_prob: self.probability("patience.retry_prob", p.retry_prob, 0.5),
+        });
+        let names = FacilityNames::new(&facilities, &inactive_facilities);
+        let population = self.population(raw.population.clone().unwrap_or_default());
+        let admission = self.admission(raw.admission.clone().unwrap_or_default());
+        let contract = self.contract(raw.contract.clone().unwrap_or_default(), &names);
+        let telemedicine = raw
+            .telemedicine
+            .clone()
+            .map(|t| self.telemedicine(t, &names, &facilities));
+        let rotations = self.rotations(&raw.rotation, &names, &facilities);
+        let budget = raw.budget.as_ref().map(|b| Budget {
+            per_capita_year: self.non_negative("budget.per_capita_year", b.per_capita_year, 0.0),
         });
         let scenario = Scenario {
             name,
@@ -431,6 +491,16 @@ impl Checker {
             policy,
             referral,
             patience,
+            population,
+            admission,
+            contract,
+            telemedicine,
+            rotations,
+            budget,
+            alliances: alliances.names,
+            layouts,
+            layout,
+            inactive_facilities,
         };
         self.cross_checks(&scenario);
         scenario
@@ -582,12 +652,24 @@ impl Checker {
                     base.outpatient_price,
                     Checker::non_negative,
                 ),
+                bed_day_price: self.non_negative(&format!("{path}.bed_day_price"), t.bed_day_price, base.bed_day_price),
+                los_days: self.per_severity(
+                    &format!("{path}.los_days"),
+                    t.los_days.as_ref(),
+                    base.los_days,
+                    Checker::positive,
+                ),
             }
         })
     }
 
     /// Regions, and for each the generator settings if it has `[region.generate]`.
-    fn regions(&mut self, raw: &[RawRegion], seed: u64) -> (Vec<Region>, Vec<Option<GenerateParams>>) {
+    fn regions(
+        &mut self,
+        raw: &[RawRegion],
+        seed: u64,
+        alliances: &mut Alliances,
+    ) -> (Vec<Region>, Vec<Option<GenerateParams>>) {
         if raw.is_empty() {
             self.push(
                 "region",
@@ -625,7 +707,15 @@ impl Checker {
                         name: sname,
                     });
                 }
-                (Region { name, settlements }, params)
+                let alliance = alliances.id(r.alliance.as_deref().unwrap_or(&name));
+                (
+                    Region {
+                        name,
+                        alliance,
+                        settlements,
+                    },
+                    params,
+                )
             })
             .unzip()
     }
@@ -660,7 +750,7 @@ impl Checker {
         tiers: &[TierParams; 4],
         regions: &[Region],
         generated: &[Option<GenerateParams>],
-        travel: &Travel,
+        alliances: &mut Alliances,
     ) -> Vec<Facility> {
         let region_ids: HashMap<&str, u32> = regions
             .iter()
@@ -675,14 +765,13 @@ impl Checker {
                     out.push(facility_from_tier(
                         spec.name,
                         spec.tier,
-                        RegionId(ri as u32),
+                        (RegionId(ri as u32), region.alliance),
                         spec.at_km,
                         &tiers[spec.tier as usize],
                     ));
                 }
             }
         }
-        let mut partner_names = Vec::new();
         for (i, f) in raw.facility.iter().enumerate() {
             let name = f.name.clone().unwrap_or_default();
             let path = format!("facility \"{name}\" (facility[{i}])");
@@ -722,48 +811,50 @@ impl Checker {
                     RegionId(0)
                 }
             };
-            let mut fac = facility_from_tier(name, tier, region, self.point(&format!("{path}.at_km"), f.at_km), base);
+            let alliance = match &f.alliance {
+                Some(a) => alliances.id(a),
+                None => regions.get(region.0 as usize).map_or(AllianceId(0), |r| r.alliance),
+            };
+            let at_km = self.point(&format!("{path}.at_km"), f.at_km);
+            let mut fac = facility_from_tier(name, tier, (region, alliance), at_km, base);
             fac.doctors = self.count(&format!("{path}.doctors"), f.doctors, base.doctors, 0);
             fac.beds = self.count(&format!("{path}.beds"), f.beds, base.beds, 0);
             fac.quality = self.finite(&format!("{path}.quality"), f.quality, base.quality);
             fac.capability = f.capability.map(severity_of).unwrap_or(base.capability);
             fac.hours = self.hours(&format!("{path}.hours"), f.hours.as_ref(), base.hours);
             fac.discipline = f.discipline.map(discipline_of).unwrap_or(base.discipline);
-            partner_names.push((out.len(), path, f.partner.clone()));
+            fac.partner_name = f.partner.clone();
+            fac.explicit_index = Some(i);
             out.push(fac);
         }
         self.unique_facility_names(&out, raw.facility.len());
-        let ids: HashMap<&str, u32> = out
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.name.as_str(), i as u32))
-            .collect();
-        let mut partners = vec![None; out.len()];
-        for (idx, path, partner) in partner_names {
-            let Some(pn) = partner else { continue };
-            match ids.get(pn.as_str()) {
-                Some(&p) if out[p as usize].tier > out[idx].tier => partners[idx] = Some(FacilityId(p)),
-                Some(&p) => self.push(
-                    format!("{path}.partner"),
+        out
+    }
+
+    /// Partners must name a facility (of any layout) of a higher tier.
+    fn check_partners(&mut self, all: &[Facility]) {
+        let by_name: HashMap<&str, &Facility> = all.iter().map(|f| (f.name.as_str(), f)).collect();
+        for f in all {
+            let (Some(pn), Some(i)) = (&f.partner_name, f.explicit_index) else {
+                continue;
+            };
+            let path = format!("facility \"{}\" (facility[{i}]).partner", f.name);
+            match by_name.get(pn.as_str()) {
+                Some(p) if p.tier > f.tier => {}
+                Some(p) => self.push(
+                    path,
                     format!(
                         "\"{pn}\" is a {} facility: a partner must be of a higher tier than {}",
-                        out[p as usize].tier.name(),
-                        out[idx].tier.name()
+                        p.tier.name(),
+                        f.tier.name()
                     ),
                 ),
                 None => {
-                    let hint = did_you_mean(&pn, ids.keys().copied()).unwrap_or_default();
-                    self.push(
-                        format!("{path}.partner"),
-                        format!("\"{pn}\" is not a facility of this scenario{hint}"),
-                    );
+                    let hint = did_you_mean(pn, by_name.keys().copied()).unwrap_or_default();
+                    self.push(path, format!("\"{pn}\" is not a facility of this scenario{hint}"));
                 }
             }
         }
-        for i in 0..out.len() {
-            out[i].partner = partners[i].or_else(|| default_partner(&out, FacilityId(i as u32), travel));
-        }
-        out
     }
 
     fn unique_facility_names(&mut self, facilities: &[Facility], explicit: usize) {
@@ -782,24 +873,6 @@ impl Checker {
                     format!("{other} has this name: names must be unique"),
                 );
             }
-        }
-    }
-
-    fn policy(&mut self, p: RawPolicy) -> Policy {
-        let o = p.outpatient.unwrap_or_default();
-        Policy {
-            outpatient_rate: self.per_tier(
-                "policy.outpatient.rate",
-                o.rate.as_ref(),
-                [0.5; 4],
-                Checker::probability,
-            ),
-            outpatient_deductible: self.per_tier(
-                "policy.outpatient.deductible",
-                o.deductible.as_ref(),
-                [0.0; 4],
-                Checker::non_negative,
-            ),
         }
     }
 
@@ -840,11 +913,18 @@ fn valid_name(n: &str) -> bool {
     !n.is_empty() && !n.starts_with('.') && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
-fn facility_from_tier(name: String, tier: Tier, region: RegionId, at_km: Point, t: &TierParams) -> Facility {
+fn facility_from_tier(
+    name: String,
+    tier: Tier,
+    (region, alliance): (RegionId, AllianceId),
+    at_km: Point,
+    t: &TierParams,
+) -> Facility {
     Facility {
         name,
         tier,
         region,
+        alliance,
         at_km,
         doctors: t.doctors,
         beds: t.beds,
@@ -855,7 +935,46 @@ fn facility_from_tier(name: String, tier: Tier, region: RegionId, at_km: Point, 
         discipline: t.discipline,
         service: t.service,
         outpatient_price: t.outpatient_price,
+        bed_day_price: t.bed_day_price,
+        los_days: t.los_days,
+        partner_name: None,
+        explicit_index: None,
     }
+}
+
+/// Named partners where present among the active facilities, else the default.
+fn resolve_partners(facilities: &mut [Facility], travel: &Travel) {
+    let ids: HashMap<String, u32> = facilities
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.clone(), i as u32))
+        .collect();
+    for i in 0..facilities.len() {
+        let named = facilities[i]
+            .partner_name
+            .as_ref()
+            .and_then(|n| ids.get(n))
+            .map(|&p| FacilityId(p));
+        facilities[i].partner = named.or_else(|| default_partner(facilities, FacilityId(i as u32), travel));
+    }
+}
+
+/// Splits facilities into those the selected layout keeps and those it
+/// leaves out: regional facilities named in some layout take part only if
+/// named in the selected one. Without a (valid) selection nothing is left
+/// out, so a mistyped layout name gives one error, not a cascade.
+fn split_by_layout(
+    all: Vec<Facility>,
+    layouts: &BTreeMap<String, Vec<String>>,
+    layout: Option<&str>,
+) -> (Vec<Facility>, Vec<Facility>) {
+    let Some(selected) = layout.and_then(|l| layouts.get(l)) else {
+        return (all, Vec::new());
+    };
+    let in_some: HashSet<&str> = layouts.values().flatten().map(String::as_str).collect();
+    let selected: HashSet<&str> = selected.iter().map(String::as_str).collect();
+    all.into_iter()
+        .partition(|f| !in_some.contains(f.name.as_str()) || selected.contains(f.name.as_str()))
 }
 
 /// The nearest facility of the next tier up that treats more than this one
@@ -874,172 +993,4 @@ fn default_partner(facilities: &[Facility], id: FacilityId, travel: &Travel) -> 
                 .then(a.3.cmp(&b.3))
         })
         .map(|(.., i)| FacilityId(i as u32))
-}
-
-/// The resolved scenario as raw TOML types: every default written out,
-/// generated settlements and facilities listed, so it reloads identically.
-pub fn to_raw(s: &Scenario) -> RawScenario {
-    let sev = |a: [f64; 4]| PerSeverity {
-        mild: Some(a[0]),
-        moderate: Some(a[1]),
-        severe: Some(a[2]),
-        critical: Some(a[3]),
-    };
-    let tier = |a: [f64; 4]| PerTier {
-        village: Some(a[0]),
-        township: Some(a[1]),
-        county: Some(a[2]),
-        regional: Some(a[3]),
-    };
-    let c = &s.choice;
-    let (beliefs, learning_rate) = match c.beliefs {
-        Beliefs::None => (BeliefsKind::None, None),
-        Beliefs::Live => (BeliefsKind::Live, None),
-        Beliefs::Published => (BeliefsKind::Published, None),
-        Beliefs::WordOfMouth { learning_rate } => (BeliefsKind::WordOfMouth, Some(learning_rate)),
-    };
-    let asc = PerTier {
-        village: Some(sev(c.asc[0])),
-        township: Some(sev(c.asc[1])),
-        county: Some(sev(c.asc[2])),
-        regional: Some(sev(c.asc[3])),
-    };
-    let tiers = s.tiers.clone().map(|t| RawTierDefaults {
-        capability: Some(severity_name(t.capability)),
-        quality: Some(t.quality),
-        doctors: Some(i64::from(t.doctors)),
-        beds: Some(i64::from(t.beds)),
-        hours: Some(t.hours.to_text()),
-        discipline: Some(discipline_name(t.discipline)),
-        service: None,
-        service_by_severity: Some(PerSeverity {
-            mild: Some(raw_service(t.service[0])),
-            moderate: Some(raw_service(t.service[1])),
-            severe: Some(raw_service(t.service[2])),
-            critical: Some(raw_service(t.service[3])),
-        }),
-        outpatient_price: Some(sev(t.outpatient_price)),
-    });
-    let [village, township, county, regional] = tiers;
-    RawScenario {
-        name: Some(s.name.clone()),
-        seed: Some(s.seed as i64),
-        days: Some(i64::from(s.days)),
-        warmup_days: Some(i64::from(s.warmup_days)),
-        replications: Some(i64::from(s.replications)),
-        travel: Some(RawTravel {
-            speed_kmh: Some(s.travel.speed_kmh),
-            detour_factor: Some(s.travel.detour_factor),
-        }),
-        demand: Some(RawDemand {
-            episodes_per_resident_year: Some(s.demand.episodes_per_resident_year),
-            chronic_share: Some(s.demand.chronic_share),
-            chronic_multiplier: Some(s.demand.chronic_multiplier),
-            severity_mix: Some(sev(s.demand.severity_mix)),
-            presentation_hours: Some(s.demand.presentation.to_text()),
-        }),
-        choice: Some(RawChoice {
-            nearest_per_tier: Some(i64::from(c.nearest_per_tier)),
-            max_travel_minutes: Some(c.max_travel_minutes),
-            beliefs: Some(beliefs),
-            learning_rate,
-            b_quality: Some(c.b_quality),
-            b_cost: Some(c.b_cost),
-            b_travel: Some(c.b_travel),
-            b_wait: Some(c.b_wait),
-            b_contract: Some(c.b_contract),
-            asc: Some(asc),
-        }),
-        tiers: Some(PerTier {
-            village: Some(village),
-            township: Some(township),
-            county: Some(county),
-            regional: Some(regional),
-        }),
-        policy: Some(RawPolicy {
-            outpatient: Some(RawPayment {
-                rate: Some(tier(s.policy.outpatient_rate)),
-                deductible: Some(tier(s.policy.outpatient_deductible)),
-            }),
-        }),
-        referral: Some(RawReferral {
-            triage_factor: Some(s.referral.triage_factor),
-            priority_referrals: Some(s.referral.priority_referrals),
-        }),
-        patience: s.patience.map(|p| RawPatience {
-            mean_minutes: Some(p.mean_minutes),
-            retry_prob: Some(p.retry_prob),
-        }),
-        region: s
-            .regions
-            .iter()
-            .map(|r| RawRegion {
-                name: Some(r.name.clone()),
-                generate: None,
-                settlement: r
-                    .settlements
-                    .iter()
-                    .map(|st| RawSettlement {
-                        name: Some(st.name.clone()),
-                        at_km: Some([st.at_km.x, st.at_km.y]),
-                        population: Some(i64::from(st.population)),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        facility: s
-            .facilities
-            .iter()
-            .map(|f| RawFacility {
-                name: Some(f.name.clone()),
-                tier: Some(
-                    [
-                        TierName::Village,
-                        TierName::Township,
-                        TierName::County,
-                        TierName::Regional,
-                    ][f.tier as usize],
-                ),
-                region: Some(s.regions[f.region.0 as usize].name.clone()),
-                at_km: Some([f.at_km.x, f.at_km.y]),
-                doctors: Some(i64::from(f.doctors)),
-                beds: Some(i64::from(f.beds)),
-                quality: Some(f.quality),
-                capability: Some(severity_name(f.capability)),
-                partner: f.partner.map(|p| s.facilities[p.0 as usize].name.clone()),
-                hours: Some(f.hours.to_text()),
-                discipline: Some(discipline_name(f.discipline)),
-            })
-            .collect(),
-    }
-}
-
-fn severity_name(s: Severity) -> SeverityName {
-    [
-        SeverityName::Mild,
-        SeverityName::Moderate,
-        SeverityName::Severe,
-        SeverityName::Critical,
-    ][s as usize]
-}
-
-fn discipline_name(d: Discipline) -> DisciplineName {
-    match d {
-        Discipline::Fifo => DisciplineName::Fifo,
-        Discipline::Severity => DisciplineName::Severity,
-    }
-}
-
-fn raw_service(d: ServiceDist) -> RawService {
-    let (dist, mean, cv) = match d {
-        ServiceDist::Exponential { mean_minutes } => (DistName::Exponential, mean_minutes, None),
-        ServiceDist::Lognormal { mean_minutes, cv } => (DistName::Lognormal, mean_minutes, Some(cv)),
-        ServiceDist::Gamma { mean_minutes, cv } => (DistName::Gamma, mean_minutes, Some(cv)),
-        ServiceDist::Fixed { mean_minutes } => (DistName::Fixed, mean_minutes, None),
-    };
-    RawService {
-        dist: Some(dist),
-        mean_minutes: Some(mean),
-        cv,
-    }
 }

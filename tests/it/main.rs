@@ -6,5 +6,6 @@ mod cli;
 mod determinism;
 mod golden;
 mod invariants;
+mod levers;
 mod support;
 mod theory;

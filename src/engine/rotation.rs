@@ -1,0 +1,159 @@
+//! Doctor rotation programs (MODEL.md process 11): stints that move doctors
+//! from a source to destination sites, with quality and capability boosts
+//! while they last and a training gain after each.
+
+use super::event::Event;
+use super::{DAY, Sim};
+
+impl Sim<'_> {
+    pub(super) fn on_stint_start(&mut self, program: u32, t: f64) {
+        let r = &self.scenario.rotations[program as usize];
+        let d = i64::from(r.doctors_per_site);
+        for &(src, dst) in &r.pairs {
+            self.change_doctors(src.0, -d, t);
+            self.change_doctors(dst.0, d, t);
+            let state = &mut self.facilities[dst.0 as usize];
+            state.quality += r.quality_boost;
+            state.capability_boosts += u32::from(r.capability_boost);
+        }
+        let (end, next) = (t + f64::from(r.days_on) * DAY, t + f64::from(r.cycle_days) * DAY);
+        // A stint still running at the horizon simply runs on.
+        if end <= self.horizon {
+            self.events.push(end, Event::StintEnd { program });
+        }
+        if next < self.horizon {
+            self.events.push(next, Event::StintStart { program });
+        }
+        for &(_, dst) in &r.pairs {
+            self.try_start(dst.0, t);
+        }
+    }
+
+    pub(super) fn on_stint_end(&mut self, program: u32, t: f64) {
+        let r = &self.scenario.rotations[program as usize];
+        let d = i64::from(r.doctors_per_site);
+        for &(src, dst) in &r.pairs {
+            self.change_doctors(dst.0, -d, t);
+            self.change_doctors(src.0, d, t);
+            let cap = r.quality_cap.unwrap_or(self.world.facilities[src.0 as usize].quality);
+            let state = &mut self.facilities[dst.0 as usize];
+            let gain = r.training_gain.min((cap - state.base_quality).max(0.0));
+            state.base_quality += gain;
+            state.quality += gain - r.quality_boost;
+            state.capability_boosts -= u32::from(r.capability_boost);
+        }
+        let doctor_days = f64::from(r.doctors_per_site) * f64::from(r.days_on) * r.pairs.len() as f64;
+        self.recorder.allowance(t, doctor_days * r.allowance_per_day);
+        for &(src, _) in &r.pairs {
+            self.try_start(src.0, t);
+        }
+    }
+
+    /// Adds (or removes) doctors at `f`. Removal never interrupts a
+    /// consultation: with more doctors busy than on the staff, no new
+    /// patient is called until enough have finished.
+    fn change_doctors(&mut self, f: u32, delta: i64, t: f64) {
+        let tier = self.world.facilities[f as usize].tier as usize;
+        let state = &mut self.facilities[f as usize];
+        let doctors = i64::from(state.doctors) + delta;
+        debug_assert!(doctors >= 0, "validation keeps every source with a doctor");
+        let doctors = doctors.max(0) as u32;
+        if state.open {
+            self.tier_on_duty[tier] = self.tier_on_duty[tier] + doctors - state.doctors;
+        }
+        state.doctors = doctors;
+        self.record_staffing(f, t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Sim;
+    use crate::scenario::{Scenario, Severity};
+    use crate::world::World;
+
+    /// A county hospital with 2 doctors lends 1 to a township center from
+    /// day 1 for 1 day; no illness arises on its own.
+    fn world() -> World {
+        let text = r#"
+name = "stint"
+days = 5
+warmup_days = 0
+replications = 1
+[demand]
+episodes_per_resident_year = 0.0
+[tiers.county]
+service = { dist = "fixed", mean_minutes = 60 }
+[[region]]
+name = "r"
+[[region.settlement]]
+at_km = [0.0, 0.0]
+population = 10
+[[facility]]
+name = "ch"
+tier = "county"
+at_km = [0.0, 0.0]
+doctors = 2
+hours = "24h"
+capability = "critical"
+[[facility]]
+name = "thc"
+tier = "township"
+at_km = [0.0, 0.0]
+doctors = 1
+hours = "24h"
+[[rotation]]
+from = "ch"
+to = ["thc"]
+doctors_per_site = 1
+start_day = 1
+days_on = 1
+cycle_days = 3
+"#;
+        World::new(&Scenario::from_toml(text, "test").expect("valid"))
+    }
+
+    /// A patient arrives at the county hospital (facility 0) at `t`.
+    fn arrive(sim: &mut Sim, t: f64) {
+        let id = sim.episodes.insert(sim.new_episode(0, Severity::Mild, t));
+        sim.travel_to(id, 0, 0.0, t);
+    }
+
+    /// Runs every pending event up to and including `until`.
+    fn run_until(sim: &mut Sim, until: f64) {
+        while let Some((t, e)) = sim.events.pop() {
+            if t > until {
+                sim.events.push(t, e);
+                return;
+            }
+            sim.handle(t, e);
+        }
+    }
+
+    #[test]
+    fn a_busy_doctor_leaves_after_the_current_patient() {
+        let w = world();
+        let mut sim = Sim::new(&w, 0);
+        sim.start();
+        // Two 60-minute consultations under way when the stint starts at
+        // minute 1440 (ending at 1460 and 1480); a third patient queues.
+        for t in [1400.0, 1420.0, 1430.0] {
+            arrive(&mut sim, t);
+        }
+        assert_eq!((sim.facilities[0].busy, sim.facilities[0].queued), (2, 1));
+        run_until(&mut sim, 1440.0);
+        // One doctor fewer on the staff, the township has one more, and
+        // nobody was interrupted.
+        assert_eq!((sim.facilities[0].doctors, sim.facilities[1].doctors), (1, 2));
+        assert_eq!(sim.facilities[0].busy, 2);
+        // The first to finish leaves: the queued patient is not called.
+        run_until(&mut sim, 1460.0);
+        assert_eq!((sim.facilities[0].busy, sim.facilities[0].queued), (1, 1));
+        // The remaining doctor finishes and calls them.
+        run_until(&mut sim, 1480.0);
+        assert_eq!((sim.facilities[0].busy, sim.facilities[0].queued), (1, 0));
+        // The stint ends after a day: the doctor is back, the township's extra one gone.
+        run_until(&mut sim, 2.0 * 1440.0);
+        assert_eq!((sim.facilities[0].doctors, sim.facilities[1].doctors), (2, 1));
+    }
+}

@@ -1,0 +1,926 @@
+//! Policy levers (issue #4): each moves its outcome the expected way.
+//!
+//! Every lever test is a paired run on common random numbers: the same
+//! scenario text and seed, with only the lever changed, so the sign of the
+//! difference between the two summary means is the lever's effect, not
+//! noise. The scenario is a small generated county (30 villages, 40,000
+//! residents, 4 township centers, a county hospital) with a regional center
+//! in a city outside it; each test runs 5 replications of 150 days.
+//!
+//! Also here: conservation with every lever switched on at once, rotation's
+//! doctor bookkeeping, and `tiersim check` on bad lever settings.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use tiersim::engine;
+use tiersim::metrics::Scope;
+use tiersim::scenario::{Scenario, Tier};
+use tiersim::sweep::RunResult;
+use tiersim::world::World;
+
+use crate::support::{scenario, simulate, summary};
+
+/// The parts of the test county a lever test may change.
+#[derive(Clone)]
+struct Knobs {
+    /// Top-level keys (before any table), e.g. `layout = "near"`.
+    top: String,
+    /// `demand.severity_mix`.
+    mix: String,
+    /// `choice.beliefs`.
+    beliefs: String,
+    /// The `[choice.asc.*]` tables.
+    asc: String,
+    /// Extra lines in `[tiers.township]`.
+    township: String,
+    /// Extra lines in `[tiers.county]` (doctors and beds included).
+    county: String,
+    /// Whole lever tables: `[policy]`, `[contract]`, `[[rotation]]`, ...
+    sections: String,
+    /// Extra `[[facility]]` entries (after the city's regional center).
+    facilities: String,
+}
+
+/// `[choice.asc.*]` tables; each row is { mild, moderate, severe, critical }.
+fn asc(village: [f64; 4], township: [f64; 4], county: [f64; 4], regional: [f64; 4]) -> String {
+    let mut out = String::new();
+    for (tier, v) in [
+        ("village", village),
+        ("township", township),
+        ("county", county),
+        ("regional", regional),
+    ] {
+        out += &format!(
+            "[choice.asc.{tier}]\nmild = {}\nmoderate = {}\nsevere = {}\ncritical = {}\n",
+            v[0], v[1], v[2], v[3]
+        );
+    }
+    out
+}
+
+/// Preferences beyond quality, cost, travel and wait (as in the baseline,
+/// but nobody favours the regional center for mild illness).
+const VILLAGE_ASC: [f64; 4] = [0.5, -0.5, -2.0, -3.0];
+const TOWNSHIP_ASC: [f64; 4] = [0.0, 0.0, -1.0, -2.0];
+const COUNTY_ASC: [f64; 4] = [1.2, 1.5, 1.5, 0.0];
+const REGIONAL_ASC: [f64; 4] = [-1.0, -0.5, 0.5, 2.0];
+
+impl Default for Knobs {
+    fn default() -> Knobs {
+        Knobs {
+            top: String::new(),
+            mix: "{ mild = 0.68, moderate = 0.22, severe = 0.07, critical = 0.03 }".into(),
+            beliefs: "live".into(),
+            asc: asc(VILLAGE_ASC, TOWNSHIP_ASC, COUNTY_ASC, REGIONAL_ASC),
+            township: String::new(),
+            county: format!("doctors = 12\nbeds = 120\nservice = {COUNTY_SERVICE}\n"),
+            sections: String::new(),
+            facilities: String::new(),
+        }
+    }
+}
+
+const COUNTY_SERVICE: &str = r#"{ dist = "lognormal", mean_minutes = 15, cv = 0.6 }"#;
+
+/// Residents of the generated county "Hilltop".
+const RESIDENTS: f64 = 40_000.0;
+
+/// The test county with the given knobs.
+fn county(k: &Knobs) -> String {
+    format!(
+        r#"
+name = "lever-county"
+seed = 7
+days = 150
+warmup_days = 20
+replications = 5
+{top}
+[demand]
+episodes_per_resident_year = 2.5
+chronic_share = 0.2
+chronic_multiplier = 3.0
+severity_mix = {mix}
+presentation_hours = "07:00-15:00"
+
+[choice]
+nearest_per_tier = 2
+max_travel_minutes = 240
+beliefs = "{beliefs}"
+b_quality = 0.8
+b_cost = -0.008
+b_travel = -1.0
+b_wait = -0.6
+b_contract = 1.0
+{asc}
+[tiers.village]
+doctors = 2
+hours = "08:00-18:00"
+service = {{ dist = "lognormal", mean_minutes = 10, cv = 0.5 }}
+
+[tiers.township]
+doctors = 5
+beds = 20
+hours = "08:00-17:30"
+service = {{ dist = "lognormal", mean_minutes = 15, cv = 0.6 }}
+{township}
+[tiers.county]
+hours = "08:00-18:00"
+{county}
+[tiers.regional]
+doctors = 20
+hours = "08:00-18:00"
+{sections}
+[[region]]
+name = "Hilltop"
+[region.generate]
+center_km = [0.0, 0.0]
+radius_km = 15.0
+villages = 30
+population = {residents}
+townships = 4
+
+[[region]]
+name = "City"
+
+[[facility]]
+name = "City RMC"
+tier = "regional"
+region = "City"
+at_km = [50.0, 0.0]
+{facilities}
+"#,
+        top = k.top,
+        mix = k.mix,
+        beliefs = k.beliefs,
+        asc = k.asc,
+        township = k.township,
+        county = k.county,
+        sections = k.sections,
+        facilities = k.facilities,
+        residents = RESIDENTS as u32,
+    )
+}
+
+fn run(k: &Knobs) -> (Scenario, RunResult) {
+    let s = scenario(&county(k));
+    let r = simulate(&s);
+    (s, r)
+}
+
+fn mean(r: &RunResult, scope: Scope, name: &str) -> f64 {
+    summary(r, scope, name).mean
+}
+
+/// Asserts `a < b`, strictly, naming both values.
+#[track_caller]
+fn assert_less(what: &str, a: (&str, f64), b: (&str, f64)) {
+    assert!(
+        a.1 < b.1,
+        "{what}: expected {} < {}, got {} = {} and {} = {}",
+        a.0,
+        b.0,
+        a.0,
+        a.1,
+        b.0,
+        b.1
+    );
+}
+
+/// Index of a facility by name.
+fn facility(r: &RunResult, name: &str) -> u32 {
+    r.world
+        .facilities
+        .iter()
+        .position(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no facility named {name:?}")) as u32
+}
+
+fn township_names() -> Vec<String> {
+    (1..=4).map(|k| format!("Hilltop THC {k}")).collect()
+}
+
+const GRASSROOTS: &str = "first_contact_grassroots_share";
+
+// ---------------------------------------------------------------------------
+// Reimbursement gap
+
+const FLAT_RATE: &str = r#"
+[policy.outpatient]
+rate = { village = 0.5, township = 0.5, county = 0.5, regional = 0.5 }
+"#;
+
+const WIDE_GAP: &str = r#"
+[policy.outpatient]
+rate = { village = 0.8, township = 0.8, county = 0.3, regional = 0.2 }
+"#;
+
+#[test]
+fn wider_reimbursement_gap_raises_grassroots_share_and_lowers_bypass() {
+    let (_, flat) = run(&Knobs {
+        sections: FLAT_RATE.into(),
+        ..Knobs::default()
+    });
+    let (_, gap) = run(&Knobs {
+        sections: WIDE_GAP.into(),
+        ..Knobs::default()
+    });
+    assert_less(
+        GRASSROOTS,
+        ("flat rate", mean(&flat, Scope::System, GRASSROOTS)),
+        ("wide gap", mean(&gap, Scope::System, GRASSROOTS)),
+    );
+    assert_less(
+        "bypass_rate",
+        ("wide gap", mean(&gap, Scope::System, "bypass_rate")),
+        ("flat rate", mean(&flat, Scope::System, "bypass_rate")),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Doctor rotation
+
+/// Severe illness is common and patients with it go to their township
+/// center first (which treats up to moderate), so the county hospital is
+/// crowded (utilization ~0.8) mostly by township referrals. Consultations
+/// there take 40 minutes; it has 10 doctors, 4 of which rotate out (1 per
+/// township) for 60 of every 90 days.
+fn rotation_knobs(rotation: bool) -> Knobs {
+    let asc = asc(
+        VILLAGE_ASC,
+        [0.0, 0.5, 2.0, -2.0],
+        [-1.5, -1.0, -1.0, 0.0],
+        REGIONAL_ASC,
+    );
+    let sections = if rotation {
+        r#"
+[[rotation]]
+from = "county"
+to = ["township"]
+doctors_per_site = 1
+days_on = 60
+cycle_days = 90
+start_day = 0
+quality_boost = 0.5
+capability_boost = true
+"#
+    } else {
+        ""
+    };
+    Knobs {
+        mix: "{ mild = 0.55, moderate = 0.15, severe = 0.28, critical = 0.02 }".into(),
+        asc,
+        county: "doctors = 10\nbeds = 400\nservice = { dist = \"lognormal\", mean_minutes = 40, cv = 0.6 }\n".into(),
+        sections: sections.into(),
+        ..Knobs::default()
+    }
+}
+
+#[test]
+fn rotation_lowers_township_referrals_and_county_waits() {
+    let (_, without) = run(&rotation_knobs(false));
+    let (_, with) = run(&rotation_knobs(true));
+    let township = Scope::Tier(Tier::Township);
+    let county = Scope::Tier(Tier::County);
+    assert_less(
+        "township referrals_up_out",
+        ("rotation", mean(&with, township, "referrals_up_out")),
+        ("no rotation", mean(&without, township, "referrals_up_out")),
+    );
+    assert_less(
+        "county wait_mean_minutes",
+        ("rotation", mean(&with, county, "wait_mean_minutes")),
+        ("no rotation", mean(&without, county, "wait_mean_minutes")),
+    );
+}
+
+#[test]
+fn rotation_moves_doctors_and_never_leaves_a_negative_count() {
+    let (_, without) = run(&rotation_knobs(false));
+    let (_, with) = run(&rotation_knobs(true));
+    for r in [&without, &with] {
+        for run in &r.runs {
+            for f in 0..r.world.facilities.len() as u32 {
+                let d = run
+                    .get(Scope::Facility(f), "doctors_mean")
+                    .unwrap_or_else(|| panic!("doctors_mean missing for facility {f}"));
+                assert!(
+                    d >= 0.0,
+                    "{} replication {}: doctors_mean = {d}",
+                    r.world.facilities[f as usize].name,
+                    run.replication
+                );
+            }
+        }
+    }
+    // Stints [0, 60) and [90, 150) cover 100 of the 130 measured days
+    // (20..150); doctors move at midnight, when no one is in service.
+    let on = 100.0 / 130.0;
+    let ch = Scope::Facility(facility(&with, "Hilltop County Hospital"));
+    let expected = 10.0 - 4.0 * on;
+    let got = mean(&with, ch, "doctors_mean");
+    assert!(
+        (got - expected).abs() < 0.01,
+        "county hospital doctors_mean {got}, expected 10 - 4 x 100/130 = {expected}"
+    );
+    assert_less(
+        "county hospital doctors_mean",
+        ("rotation", mean(&with, ch, "doctors_mean")),
+        ("no rotation", mean(&without, ch, "doctors_mean")),
+    );
+    for name in township_names() {
+        let thc = Scope::Facility(facility(&with, &name));
+        let expected = 5.0 + on;
+        let got = mean(&with, thc, "doctors_mean");
+        assert!(
+            (got - expected).abs() < 0.01,
+            "{name} doctors_mean {got}, expected 5 + 100/130 = {expected}"
+        );
+        assert_less(
+            &format!("{name} doctors_mean"),
+            ("no rotation", mean(&without, thc, "doctors_mean")),
+            ("rotation", mean(&with, thc, "doctors_mean")),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Down-referral of follow-ups
+
+fn followups(down: f64) -> Knobs {
+    Knobs {
+        sections: format!(
+            r#"
+[referral]
+followups = {{ mild = 0, moderate = 1, severe = 2, critical = 2 }}
+followup_interval_days = 14
+down_referral_prob = {down}
+"#
+        ),
+        ..Knobs::default()
+    }
+}
+
+fn grassroots_followups(r: &RunResult) -> f64 {
+    mean(r, Scope::Tier(Tier::Village), "followup_visits") + mean(r, Scope::Tier(Tier::Township), "followup_visits")
+}
+
+#[test]
+fn down_referral_raises_grassroots_followup_visits() {
+    let (_, none) = run(&followups(0.0));
+    let (_, down) = run(&followups(0.8));
+    assert_less(
+        "grassroots (village + township) followup_visits",
+        ("down_referral_prob 0", grassroots_followups(&none)),
+        ("down_referral_prob 0.8", grassroots_followups(&down)),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Contracts and gatekeeping
+
+fn contracts(share: f64, gatekeeping: bool) -> Knobs {
+    Knobs {
+        sections: format!(
+            r#"
+[policy]
+gatekeeping = {gatekeeping}
+[contract]
+share = {share}
+with = ["township"]
+"#
+        ),
+        ..Knobs::default()
+    }
+}
+
+#[test]
+fn gatekeeping_raises_grassroots_first_contact() {
+    let (_, off) = run(&contracts(0.6, false));
+    let (_, on) = run(&contracts(0.6, true));
+    assert_less(
+        GRASSROOTS,
+        ("gatekeeping off", mean(&off, Scope::System, GRASSROOTS)),
+        ("gatekeeping on", mean(&on, Scope::System, GRASSROOTS)),
+    );
+}
+
+#[test]
+fn contracts_raise_township_arrivals_and_adherence_is_a_share() {
+    let (_, none) = run(&contracts(0.0, false));
+    let (_, some) = run(&contracts(0.8, false));
+    let township = Scope::Tier(Tier::Township);
+    assert_less(
+        "township arrivals",
+        ("contract share 0", mean(&none, township, "arrivals")),
+        ("contract share 0.8", mean(&some, township, "arrivals")),
+    );
+    for run in &some.runs {
+        let a = run
+            .get(Scope::System, "contract_adherence")
+            .expect("contract_adherence reported");
+        assert!(
+            (0.0..=1.0).contains(&a),
+            "replication {}: contract_adherence = {a}",
+            run.replication
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Beds
+
+fn beds(county_beds: u32) -> Knobs {
+    Knobs {
+        county: format!("doctors = 12\nbeds = {county_beds}\nservice = {COUNTY_SERVICE}\n"),
+        sections: r#"
+[admission]
+prob = { mild = 0.0, moderate = 0.1, severe = 0.5, critical = 0.8 }
+max_boarding_hours = 24
+"#
+        .into(),
+        ..Knobs::default()
+    }
+}
+
+#[test]
+fn more_county_beds_lower_boarding_and_transfers() {
+    let (_, few) = run(&beds(3));
+    let (_, many) = run(&beds(400));
+    let county = Scope::Tier(Tier::County);
+    for name in ["boarding_mean_minutes", "boarded", "transfers_out"] {
+        assert_less(
+            &format!("county {name}"),
+            ("400 beds", mean(&many, county, name)),
+            ("3 beds", mean(&few, county, name)),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Telemedicine
+
+#[test]
+fn telemedicine_lowers_referrals_up() {
+    let (_, without) = run(&Knobs::default());
+    let (_, with) = run(&Knobs {
+        sections: r#"
+[telemedicine]
+sites = ["township"]
+success_prob = 0.6
+consult_minutes = 10
+"#
+        .into(),
+        ..Knobs::default()
+    });
+    assert_less(
+        "township referrals_up_out",
+        (
+            "telemedicine",
+            mean(&with, Scope::Tier(Tier::Township), "referrals_up_out"),
+        ),
+        ("none", mean(&without, Scope::Tier(Tier::Township), "referrals_up_out")),
+    );
+    assert_less(
+        "system referrals_up",
+        ("telemedicine", mean(&with, Scope::System, "referrals_up")),
+        ("none", mean(&without, Scope::System, "referrals_up")),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Regional center layouts
+
+/// Two candidate regional centers: the city's, 50 km from the county seat,
+/// and one 18 km away.
+fn layout(name: &str) -> Knobs {
+    Knobs {
+        top: format!("layout = \"{name}\"\n"),
+        sections: r#"
+[layouts.far]
+facilities = ["City RMC"]
+[layouts.near]
+facilities = ["Near RMC"]
+"#
+        .into(),
+        facilities: r#"
+[[facility]]
+name = "Near RMC"
+tier = "regional"
+region = "City"
+at_km = [18.0, 0.0]
+"#
+        .into(),
+        ..Knobs::default()
+    }
+}
+
+#[test]
+fn a_closer_regional_center_lowers_travel() {
+    let (_, far) = run(&layout("far"));
+    let (_, near) = run(&layout("near"));
+    assert_less(
+        "mean_travel_minutes",
+        ("near layout", mean(&near, Scope::System, "mean_travel_minutes")),
+        ("far layout", mean(&far, Scope::System, "mean_travel_minutes")),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Priority for referred patients
+
+/// Mild patients go straight to the county hospital and take 20 minutes;
+/// severe ones go to their township center first, are referred on, and
+/// take 6 minutes at the county. With `beliefs = "none"` nothing in the
+/// choice depends on waits, so both runs see the same arrivals and only the
+/// queue order differs. Serving the short (referred) jobs first lowers the
+/// mean wait of a non-preemptive multi-server queue (the c-mu rule; Cobham
+/// 1954 for M/G/1): the referred patients' waits fall by more than the
+/// others' rise.
+fn priority(on: bool) -> Knobs {
+    let slow = r#"{ dist = "exponential", mean_minutes = 20 }"#;
+    let fast = r#"{ dist = "exponential", mean_minutes = 6 }"#;
+    let asc = asc(
+        [-2.0, -0.5, -2.0, -3.0],
+        [-3.0, 0.0, 3.0, -2.0],
+        [3.0, 1.5, -3.0, 0.0],
+        REGIONAL_ASC,
+    );
+    Knobs {
+        mix: "{ mild = 0.6, severe = 0.4 }".into(),
+        beliefs: "none".into(),
+        asc,
+        county: format!(
+            "doctors = 10\nbeds = 1000\nservice_by_severity = {{ mild = {slow}, moderate = {slow}, severe = {fast}, critical = {fast} }}\n"
+        ),
+        sections: format!("[referral]\npriority_referrals = {on}\n"),
+        ..Knobs::default()
+    }
+}
+
+#[test]
+fn priority_referrals_lower_county_waits() {
+    let (_, fifo) = run(&priority(false));
+    let (_, prio) = run(&priority(true));
+    let county = Scope::Tier(Tier::County);
+    let referred = mean(&fifo, county, "referrals_up_in");
+    let arrivals = mean(&fifo, county, "arrivals");
+    assert!(
+        referred > 0.2 * arrivals,
+        "the county should be fed by referrals: {referred} of {arrivals} arrivals referred"
+    );
+    assert_less(
+        "county wait_mean_minutes",
+        ("priority_referrals", mean(&prio, county, "wait_mean_minutes")),
+        ("fifo", mean(&fifo, county, "wait_mean_minutes")),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Penalty for self-referral
+
+#[test]
+fn referral_requirement_raises_grassroots_first_contact() {
+    let (_, free) = run(&Knobs {
+        sections: "[policy]\nunreferred_penalty = 0.3\n".into(),
+        ..Knobs::default()
+    });
+    let (_, required) = run(&Knobs {
+        sections: "[policy]\nreferral_required_from = \"county\"\nunreferred_penalty = 0.3\n".into(),
+        ..Knobs::default()
+    });
+    assert_less(
+        GRASSROOTS,
+        ("no requirement", mean(&free, Scope::System, GRASSROOTS)),
+        (
+            "referral required from county",
+            mean(&required, Scope::System, GRASSROOTS),
+        ),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Income groups
+
+fn income(multiplier: f64) -> Knobs {
+    Knobs {
+        sections: format!(
+            r#"
+[[population.income_group]]
+name = "everyone"
+share = 1.0
+cost_multiplier = {multiplier}
+"#
+        ),
+        ..Knobs::default()
+    }
+}
+
+#[test]
+fn poorer_residents_use_grassroots_care_more() {
+    let (_, rich) = run(&income(0.5));
+    let (_, poor) = run(&income(2.0));
+    assert_less(
+        GRASSROOTS,
+        ("cost_multiplier 0.5", mean(&rich, Scope::System, GRASSROOTS)),
+        ("cost_multiplier 2", mean(&poor, Scope::System, GRASSROOTS)),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Global budget
+
+const PER_CAPITA_YEAR: f64 = 1400.0;
+
+fn budget(policy: &str) -> Knobs {
+    Knobs {
+        sections: format!("{policy}\n[budget]\nper_capita_year = {PER_CAPITA_YEAR}\n"),
+        ..Knobs::default()
+    }
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn budget_is_per_capita_times_residents_and_surplus_adds_up() {
+    let (s, r) = run(&budget(FLAT_RATE));
+    let hilltop = s
+        .alliances
+        .iter()
+        .position(|a| a == "Hilltop")
+        .expect("the region's alliance is named after it") as u32;
+    let measured_days = f64::from(s.days - s.warmup_days);
+    let expected = PER_CAPITA_YEAR * RESIDENTS * measured_days / 365.0;
+    for run in &r.runs {
+        let rep = run.replication;
+        let budget = run.get(Scope::Alliance(hilltop), "budget").expect("alliance budget");
+        assert!(
+            close(budget, expected, 1e-6),
+            "replication {rep}: Hilltop budget {budget}, expected {PER_CAPITA_YEAR} x {RESIDENTS} x {measured_days} / 365 = {expected}"
+        );
+        let (mut total, mut spent) = (0.0, 0.0);
+        for a in 0..s.alliances.len() as u32 {
+            let scope = Scope::Alliance(a);
+            let b = run.get(scope, "budget").expect("alliance budget");
+            let f = run.get(scope, "fund_spent").expect("alliance fund_spent");
+            let sur = run.get(scope, "surplus").expect("alliance surplus");
+            assert!(
+                close(sur, b - f, 1e-9),
+                "replication {rep} alliance {}: surplus {sur} but budget - fund_spent = {b} - {f} = {}",
+                s.alliances[a as usize],
+                b - f
+            );
+            assert!(f >= 0.0, "replication {rep}: fund_spent {f} < 0");
+            total += b;
+            spent += f;
+        }
+        let sys_total = run.get(Scope::System, "budget_total").expect("budget_total");
+        let sys_spent = run.get(Scope::System, "budget_fund_spent").expect("budget_fund_spent");
+        let sys_surplus = run.get(Scope::System, "budget_surplus").expect("budget_surplus");
+        assert!(
+            close(sys_total, total, 1e-9),
+            "replication {rep}: budget_total {sys_total}, alliances sum to {total}"
+        );
+        assert!(
+            close(sys_spent, spent, 1e-9),
+            "replication {rep}: budget_fund_spent {sys_spent}, alliances sum to {spent}"
+        );
+        assert!(
+            close(sys_surplus, sys_total - sys_spent, 1e-9),
+            "replication {rep}: budget_surplus {sys_surplus} but {sys_total} - {sys_spent} = {}",
+            sys_total - sys_spent
+        );
+    }
+}
+
+#[test]
+fn wider_gap_raises_budget_surplus() {
+    let (_, flat) = run(&budget(FLAT_RATE));
+    let (_, gap) = run(&budget(WIDE_GAP));
+    assert_less(
+        "budget_surplus",
+        ("flat rate", mean(&flat, Scope::System, "budget_surplus")),
+        ("wide gap", mean(&gap, Scope::System, "budget_surplus")),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Everything on at once
+
+/// Every lever switched on: admissions with scarce county beds, contracts
+/// with gatekeeping (1+1+1), follow-ups sent down, patience with retry,
+/// telemedicine, two rotation programs, a layout, a budget, the employee
+/// scheme, income groups, a yearly cap and a referral requirement.
+fn everything() -> String {
+    county(&Knobs {
+        top: "layout = \"near\"\n".into(),
+        county: format!(
+            "doctors = 12\nbeds = 6\nservice = {COUNTY_SERVICE}\nbed_day_price = 800\nlos_days = {{ mild = 3, moderate = 6, severe = 9, critical = 12 }}\n"
+        ),
+        township: "bed_day_price = 300\n".into(),
+        sections: r#"
+[population]
+employee_share = 0.3
+[[population.income_group]]
+name = "low"
+share = 0.4
+cost_multiplier = 1.5
+[[population.income_group]]
+name = "high"
+share = 0.6
+cost_multiplier = 0.7
+
+[admission]
+prob = { mild = 0.01, moderate = 0.1, severe = 0.5, critical = 0.8 }
+max_boarding_hours = 12
+los_cv = 0.6
+
+[policy]
+annual_cap = 3000
+referral_required_from = "county"
+unreferred_penalty = 0.2
+gatekeeping = true
+[policy.outpatient]
+rate = { village = 0.8, township = 0.7, county = 0.4, regional = 0.3 }
+deductible = { village = 0, township = 0, county = 50, regional = 100 }
+[policy.inpatient]
+rate = { village = 0.9, township = 0.85, county = 0.7, regional = 0.55 }
+deductible = { village = 0, township = 100, county = 400, regional = 1200 }
+[policy.employee]
+annual_cap = 20000
+[policy.employee.outpatient]
+rate = { village = 0.9, township = 0.85, county = 0.7, regional = 0.6 }
+
+[contract]
+share = 0.5
+with = ["township", "county", "regional"]
+
+[referral]
+priority_referrals = true
+down_referral_prob = 0.7
+followups = { mild = 0, moderate = 1, severe = 2, critical = 2 }
+followup_interval_days = 10
+
+[patience]
+mean_minutes = 90
+retry_prob = 0.6
+
+[telemedicine]
+sites = ["township", "Hilltop County Hospital"]
+success_prob = 0.5
+consult_minutes = 10
+
+[[rotation]]
+from = "county"
+to = ["township"]
+doctors_per_site = 1
+days_on = 30
+cycle_days = 60
+start_day = 10
+quality_boost = 0.5
+training_gain = 0.05
+capability_boost = true
+allowance_per_day = 200
+
+[[rotation]]
+from = "Near RMC"
+to = ["Hilltop County Hospital"]
+doctors_per_site = 2
+days_on = 20
+cycle_days = 45
+capability_boost = true
+allowance_per_day = 300
+
+[layouts.far]
+facilities = ["City RMC"]
+[layouts.near]
+facilities = ["Near RMC"]
+
+[budget]
+per_capita_year = 500
+"#
+        .into(),
+        facilities: r#"
+[[facility]]
+name = "Near RMC"
+tier = "regional"
+region = "City"
+at_km = [18.0, 0.0]
+"#
+        .into(),
+        ..Knobs::default()
+    })
+}
+
+#[test]
+fn everything_on_conserves_visits_episodes_beds_and_money() {
+    let s = scenario(&everything());
+    let world = World::new(&s);
+    let mut admitted = 0;
+    let mut transferred = 0;
+    for rep in 0..s.replications {
+        let out = engine::run(&world, rep);
+        let l = out.ledger;
+        assert_eq!(
+            l.visits_arrived,
+            l.visits_served + l.visits_left + l.visits_in_system_at_end,
+            "replication {rep}: visits {l:?}"
+        );
+        assert_eq!(
+            l.episodes_started,
+            l.episodes_completed + l.episodes_unmet + l.episodes_open_at_end,
+            "replication {rep}: episodes {l:?}"
+        );
+        assert_eq!(
+            l.admission_requests,
+            l.admissions + l.transfers + l.boarding_at_end,
+            "replication {rep}: admission requests {l:?}"
+        );
+        assert_eq!(
+            l.admissions,
+            l.discharges + l.inpatients_at_end,
+            "replication {rep}: admissions {l:?}"
+        );
+        assert!(
+            (l.fund_total + l.oop_total - l.price_total).abs() <= 1e-9 * l.price_total,
+            "replication {rep}: fund {} + oop {} != price {}",
+            l.fund_total,
+            l.oop_total,
+            l.price_total
+        );
+        assert!(l.visits_left > 0, "replication {rep}: patience never ran out");
+        admitted += l.admissions;
+        transferred += l.transfers;
+        let cost = out.get(Scope::System, "cost_total").expect("cost_total");
+        assert!(cost >= 0.0, "replication {rep}: cost_total {cost}");
+        for tier in Tier::ALL {
+            let occ = out.get(Scope::Tier(tier), "bed_occupancy").expect("bed_occupancy");
+            assert!(
+                !occ.is_finite() || (0.0..=1.0).contains(&occ),
+                "replication {rep}: {tier:?} bed_occupancy {occ}"
+            );
+        }
+        for f in 0..world.facilities.len() as u32 {
+            let occ = out.get(Scope::Facility(f), "bed_occupancy").expect("bed_occupancy");
+            assert!(
+                !occ.is_finite() || (0.0..=1.0).contains(&occ),
+                "replication {rep}: {} bed_occupancy {occ}",
+                world.facilities[f as usize].name
+            );
+            let d = out.get(Scope::Facility(f), "doctors_mean").expect("doctors_mean");
+            assert!(
+                d >= 0.0,
+                "replication {rep}: {} doctors_mean {d}",
+                world.facilities[f as usize].name
+            );
+        }
+    }
+    // The scenario must exercise what it claims to.
+    assert!(
+        admitted > 0 && transferred > 0,
+        "admissions {admitted}, transfers {transferred}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bad lever settings
+
+/// (file, words stderr must contain besides the file name)
+const BROKEN: &[(&str, &[&str])] = &[
+    ("lever_rotation_no_spare.toml", &["rotation[0]"]),
+    ("lever_unknown_layout.toml", &["layout", "nonexistent"]),
+    (
+        "lever_unknown_contract_facility.toml",
+        &["contract.with", "No Such Hospital"],
+    ),
+];
+
+#[test]
+fn bad_lever_settings_exit_2_naming_file_and_key() {
+    for (file, needles) in BROKEN {
+        let path = Path::new("tests/it/broken").join(file);
+        let output = Command::cargo_bin("tiersim")
+            .unwrap()
+            .arg("check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{file}: exit {:?}, stderr:\n{stderr}",
+            output.status
+        );
+        assert!(
+            stderr.contains(&path.display().to_string()),
+            "{file}: stderr does not name the file:\n{stderr}"
+        );
+        for needle in *needles {
+            assert!(stderr.contains(needle), "{file}: stderr lacks {needle:?}:\n{stderr}");
+        }
+        assert!(!stderr.contains("panicked"), "{file}: panic:\n{stderr}");
+    }
+}
