@@ -34,8 +34,7 @@ impl Sim<'_> {
         } else if info.partner.is_some() && (info.beds == 0 || max_wait <= 0.0) {
             self.transfer(id, f, t, 0.0);
         } else {
-            self.next_token = self.next_token.wrapping_add(1);
-            let token = self.next_token;
+            let token = self.new_token();
             let ep = self.episodes.get_mut(id);
             ep.phase = Phase::Boarding;
             ep.token = token;

@@ -216,6 +216,12 @@ impl<'w> Sim<'w> {
         }
     }
 
+    /// A fresh token for an arrival or a bed request (28 bits, as events store them).
+    fn new_token(&mut self) -> u32 {
+        self.next_token = queue::token_bits(self.next_token.wrapping_add(1));
+        self.next_token
+    }
+
     fn resident(&self, id: u32) -> Resident {
         self.residents.all[self.episodes.get(id).resident as usize]
     }
@@ -419,8 +425,7 @@ impl<'w> Sim<'w> {
             self.request_bed(id, f, t);
             return;
         }
-        self.next_token = self.next_token.wrapping_add(1);
-        let token = self.next_token;
+        let token = self.new_token();
         let r = self.resident(id);
         let ep = self.episodes.get_mut(id);
         ep.token = token;

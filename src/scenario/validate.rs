@@ -877,6 +877,10 @@ impl Checker {
     }
 
     fn cross_checks(&mut self, s: &Scenario) {
+        // Events pack facility indices into 28 bits (engine::queue).
+        if s.facilities.len() >= 1 << 28 {
+            self.push("facility", "more than 268 million facilities");
+        }
         if s.facilities.is_empty() {
             self.push(
                 "facility",
