@@ -54,8 +54,15 @@ impl Sim<'_> {
         contracted.or(home.nearest_township).map(|g| g.0)
     }
 
+    /// Plans the next visit `followup_interval_days` after `t`, at the same
+    /// time of day moved into the presentation window: patients set out
+    /// for planned visits when they set out for any care.
     fn schedule_followup(&mut self, id: u32, t: f64) {
-        let at = t + self.scenario.referral.followup_interval_days * DAY;
+        let due = t + self.scenario.referral.followup_interval_days * DAY;
+        let window = self.scenario.demand.presentation;
+        let day = (due / DAY).floor();
+        let time_of_day = (due - day * DAY).clamp(window.open_minute, window.close_minute);
+        let at = (day * DAY + time_of_day).max(t);
         if at <= self.horizon {
             self.events.push(at, Event::FollowUp { episode: id });
         }
