@@ -33,8 +33,55 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario (the built-in baseline if none is given) and write its outputs.
     Run(RunArgs),
-    /// Validate scenario files and report every problem at once (exit 2 if any).
+    /// Validate scenario (or sweep) files and report every problem at once (exit 2 if any).
     Check(CheckArgs),
+    /// Run a parameter sweep: scenario variants x replications, resumable and shardable.
+    Sweep(SweepArgs),
+    /// Combine the folders of sharded sweep runs into the tables an unsharded run writes.
+    Merge(MergeArgs),
+}
+
+/// `tiersim sweep`
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Sweep file (TOML): a base scenario and the keys to vary.
+    pub sweep: PathBuf,
+    /// Output folder [default: outputs/<sweep name>]. Finished points are
+    /// kept there: running the same sweep again resumes where it stopped.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Run only slice K of N (e.g. 2/8) of the points; combine with `tiersim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<sweep::Shard>,
+    /// Keep per-facility metrics in points.csv and runs.csv (large for big worlds).
+    #[arg(long)]
+    pub facility_metrics: bool,
+    /// Write a Slurm job-array script (one task per shard plus a merge job) instead of running.
+    #[arg(long)]
+    pub emit_slurm: bool,
+    /// Array tasks for --emit-slurm.
+    #[arg(long, default_value_t = 4, requires = "emit_slurm")]
+    pub shards: u32,
+    /// CPUs per array task for --emit-slurm.
+    #[arg(long, default_value_t = 1, requires = "emit_slurm")]
+    pub cpus_per_task: u32,
+    /// No progress bar and no summary line; errors only.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `tiersim merge`
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Sweep output folders of the shards (or one folder they all wrote to).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the combined tables [default: the first folder].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `tiersim run`
@@ -65,7 +112,7 @@ pub struct RunArgs {
 /// `tiersim check`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Scenario files (TOML).
+    /// Scenario or sweep files (TOML).
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
 }
@@ -102,6 +149,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run_cmd(args),
         Command::Check(args) => check_cmd(args),
+        Command::Sweep(args) => sweep_cmd(args),
+        Command::Merge(args) => merge_cmd(args),
     }
 }
 
@@ -165,6 +214,19 @@ fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
 fn check_cmd(args: CheckArgs) -> Result<(), Failure> {
     let mut lines = Vec::new();
     for path in &args.scenarios {
+        if is_sweep_file(path) {
+            match sweep::plan(path) {
+                Ok(p) => println!(
+                    "ok: {}: sweep \"{}\", {} points x {} replication(s)",
+                    path.display(),
+                    p.name,
+                    p.points.len(),
+                    p.replications()
+                ),
+                Err(e) => lines.extend(e.lines),
+            }
+            continue;
+        }
         match Scenario::load(path) {
             Ok(s) => println!(
                 "ok: {}: scenario \"{}\", {} residents, {} facilities",
@@ -183,6 +245,109 @@ fn check_cmd(args: CheckArgs) -> Result<(), Failure> {
     }
 }
 
+fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
+    let plan = sweep::plan(&args.sweep).map_err(|e| Failure::Input(e.lines))?;
+    if args.threads == Some(0) || args.shards == 0 || args.cpus_per_task == 0 {
+        return Err(Failure::Input(vec![
+            "--threads, --shards and --cpus-per-task take whole numbers >= 1".into(),
+        ]));
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("outputs").join(&plan.name));
+    if args.emit_slurm {
+        return emit_slurm(&args, &plan, &out);
+    }
+    let bar = progress_bar(0, args.quiet);
+    let opts = sweep::SweepOptions {
+        out: out.clone(),
+        threads: args.threads,
+        shard: args.shard,
+        facility_metrics: args.facility_metrics,
+    };
+    let outcome = sweep::run_sweep(&plan, &opts, |jobs| bar.set_length(jobs), || bar.inc(1)).map_err(|e| match e {
+        sweep::SweepRunError::Store(m @ sweep::store::StoreError::Mismatch(_)) => Failure::Input(vec![m.to_string()]),
+        other => Failure::Other(anyhow::Error::from(other).context(format!("sweep {}", args.sweep.display()))),
+    })?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        let slice = args
+            .shard
+            .map(|s| format!(" (shard {}/{})", s.index, s.count))
+            .unwrap_or_default();
+        println!(
+            "sweep {}{slice}: {} point(s) run, {} already done, {} in all, {} replication(s) each",
+            plan.name,
+            outcome.points_run,
+            outcome.points_skipped,
+            outcome.points_total,
+            plan.replications()
+        );
+        if outcome.assembled {
+            println!("outputs: {}/ (points.csv, runs.csv, scenario.toml)", out.display());
+        } else {
+            println!(
+                "saved points in {}/points/; combine shards with: tiersim merge {}",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn emit_slurm(args: &SweepArgs, plan: &sweep::SweepPlan, out: &Path) -> Result<(), Failure> {
+    let abs = |p: &Path| -> anyhow::Result<PathBuf> {
+        Ok(if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir()?.join(p)
+        })
+    };
+    let exe = std::env::current_exe().context("locating the tiersim binary")?;
+    let workdir = std::env::current_dir().context("reading the working directory")?;
+    let (sweep_file, out) = (abs(&args.sweep)?, abs(out)?);
+    let path = sweep::slurm::emit(&sweep::slurm::SlurmJob {
+        name: &plan.name,
+        exe: &exe,
+        sweep_file: &sweep_file,
+        out: &out,
+        workdir: &workdir,
+        shards: args.shards,
+        cpus_per_task: args.cpus_per_task,
+        facility_metrics: args.facility_metrics,
+    })
+    .map_err(anyhow::Error::from)?;
+    println!("wrote {}: submit it with", path.display());
+    println!("  sbatch {}", path.display());
+    Ok(())
+}
+
+fn merge_cmd(args: MergeArgs) -> Result<(), Failure> {
+    let out = args.out.clone().unwrap_or_else(|| args.dirs[0].clone());
+    sweep::store::merge(&args.dirs, &out).map_err(|e| match e {
+        sweep::store::StoreError::Incomplete { .. }
+        | sweep::store::StoreError::Mismatch(_)
+        | sweep::store::StoreError::NotASweep(_) => Failure::Input(vec![e.to_string()]),
+        other => Failure::Other(other.into()),
+    })?;
+    println!(
+        "merged {} folder(s) into {}/ (points.csv, runs.csv)",
+        args.dirs.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// A sweep file names a `base` scenario; a scenario file never does.
+fn is_sweep_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("base"))
+}
+
 /// A progress bar on stderr, hidden when quiet or not on a terminal.
 fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
@@ -190,7 +355,7 @@ fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar.set_style(
-        ProgressStyle::with_template("{spinner} replications {pos}/{len} [{bar:30}] {elapsed_precise} eta {eta}")
+        ProgressStyle::with_template("{spinner} runs {pos}/{len} [{bar:30}] {elapsed_precise} eta {eta}")
             .expect("the progress template is valid")
             .progress_chars("=> "),
     );

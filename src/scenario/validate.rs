@@ -32,6 +32,11 @@ pub fn from_toml(text: &str, origin: &str) -> Result<(Scenario, RawScenario), Sc
         origin: origin.to_string(),
         message: syntax_message(text, &e),
     })?;
+    from_table(table, origin)
+}
+
+/// Checks an already parsed TOML table (a sweep point is one).
+pub fn from_table(table: toml::Table, origin: &str) -> Result<(Scenario, RawScenario), ScenarioError> {
     let (raw, mut problems) = parse_raw(toml::Value::Table(table));
     let mut checker = Checker::default();
     let scenario = checker.scenario(&raw);
@@ -50,7 +55,7 @@ pub fn from_toml(text: &str, origin: &str) -> Result<(Scenario, RawScenario), Sc
 }
 
 /// "line 3, column 7: invalid table header" from a TOML parse error.
-fn syntax_message(text: &str, e: &toml::de::Error) -> String {
+pub(crate) fn syntax_message(text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim().replace('\n', "; ");
     match e.span() {
         Some(span) => {

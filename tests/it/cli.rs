@@ -22,6 +22,7 @@ fn toml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 
 #[test]
 fn every_shipped_scenario_passes_check() {
+    // Sweep files (scenarios/sweeps) are checked too: `check` knows them.
     let mut files = Vec::new();
     toml_files(Path::new("scenarios"), &mut files);
     assert!(!files.is_empty());

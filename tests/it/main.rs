@@ -8,4 +8,5 @@ mod golden;
 mod invariants;
 mod levers;
 mod support;
+mod sweep;
 mod theory;

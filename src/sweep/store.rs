@@ -1,0 +1,277 @@
+//! The on-disk state of a sweep: a manifest, one file per finished point,
+//! and the assembled tables.
+//!
+//! Each point's runs are written to a temporary name and renamed when the
+//! point is complete, so a crash leaves only whole points behind; running
+//! the sweep again skips them. Final tables are always assembled from the
+//! point files, so an interrupted-and-resumed sweep, a sharded-and-merged
+//! one and an uninterrupted one write the same bytes.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::describe;
+
+/// What a sweep folder holds results of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Sweep name.
+    pub sweep: String,
+    /// Hash of everything that determines the results.
+    pub fingerprint: String,
+    /// Replications per point.
+    pub replications: u32,
+    /// Scenario seed (the same at every point).
+    pub seed: u64,
+    /// Key paths varied.
+    pub columns: Vec<String>,
+    /// Each point's values, as text.
+    pub points: Vec<Vec<String>>,
+}
+
+/// Errors reading or writing a sweep folder. Fatal for the command.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The reason.
+        source: io::Error,
+    },
+    /// The folder holds another sweep's results.
+    #[error(
+        "{} holds results of a different sweep (the sweep file or its base scenario changed): delete it or choose another --out",
+        .0.display()
+    )]
+    Mismatch(PathBuf),
+    /// Points are missing when merging.
+    #[error(
+        "{missing} of {total} points have no results yet (first missing: point {first}); run the remaining shards, then merge again"
+    )]
+    Incomplete {
+        /// Points without results.
+        missing: usize,
+        /// Points in the sweep.
+        total: usize,
+        /// Index of the first one missing.
+        first: usize,
+    },
+    /// A folder is not a sweep folder.
+    #[error("{}: no sweep manifest (points/manifest.json): not a sweep output folder", .0.display())]
+    NotASweep(PathBuf),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(
+        ".{name}.tmp-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+    fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+/// A sweep output folder.
+pub struct Store {
+    dir: PathBuf,
+    manifest: Manifest,
+}
+
+impl Store {
+    /// Opens (creating) `dir` for `manifest`; refuses a folder holding
+    /// another sweep's results.
+    pub fn open(dir: &Path, manifest: Manifest) -> Result<Store, StoreError> {
+        let points = dir.join("points");
+        fs::create_dir_all(&points).map_err(io_err(&points))?;
+        let path = points.join("manifest.json");
+        match read_manifest(dir) {
+            Ok(existing) if existing != manifest => return Err(StoreError::Mismatch(dir.to_path_buf())),
+            Ok(_) => {}
+            Err(StoreError::NotASweep(_)) => {
+                let json = serde_json::to_vec_pretty(&manifest).expect("manifests serialise");
+                write_atomic(&path, &json)?;
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn point_path(dir: &Path, point: usize) -> PathBuf {
+        dir.join("points").join(format!("p{point:07}.csv"))
+    }
+
+    /// Points whose results are saved.
+    pub fn done(&self) -> BTreeSet<usize> {
+        done_in(&self.dir, self.manifest.points.len())
+    }
+
+    /// Saves a finished point's runs (CSV rows without the point columns).
+    pub fn save_point(&self, point: usize, csv: &[u8]) -> Result<(), StoreError> {
+        write_atomic(&Store::point_path(&self.dir, point), csv)
+    }
+
+    /// Writes `points.csv` and `runs.csv` from the saved points; every
+    /// point must be there.
+    pub fn assemble(&self) -> Result<(), StoreError> {
+        let total = self.manifest.points.len();
+        let done = self.done();
+        if done.len() < total {
+            let first = (0..total).find(|p| !done.contains(p)).unwrap_or(0);
+            return Err(StoreError::Incomplete {
+                missing: total - done.len(),
+                total,
+                first,
+            });
+        }
+        let mut runs = csv::Writer::from_writer(Vec::new());
+        let mut points = csv::Writer::from_writer(Vec::new());
+        let cols = &self.manifest.columns;
+        let header = |tail: &[&str]| -> Vec<String> {
+            std::iter::once("point".to_string())
+                .chain(cols.iter().cloned())
+                .chain(tail.iter().map(|s| s.to_string()))
+                .collect()
+        };
+        let csv_err = |e: csv::Error| StoreError::Io {
+            path: self.dir.clone(),
+            source: io::Error::other(e.to_string()),
+        };
+        runs.write_record(header(&["replication", "seed", "scope", "id", "metric", "value"]))
+            .map_err(csv_err)?;
+        points
+            .write_record(header(&[
+                "scope", "id", "metric", "mean", "sd", "ci_low", "ci_high", "n",
+            ]))
+            .map_err(csv_err)?;
+        for (p, labels) in self.manifest.points.iter().enumerate() {
+            let path = Store::point_path(&self.dir, p);
+            let mut reader = csv::Reader::from_path(&path).map_err(csv_err)?;
+            let mut groups: Vec<(Vec<String>, Vec<f64>)> = Vec::new();
+            let mut index = std::collections::HashMap::new();
+            for rec in reader.records() {
+                let rec = rec.map_err(csv_err)?;
+                let fields: Vec<&str> = rec.iter().collect();
+                let mut row = vec![p.to_string()];
+                row.extend(labels.iter().cloned());
+                row.extend(fields.iter().map(|s| s.to_string()));
+                runs.write_record(&row).map_err(csv_err)?;
+                // fields: replication, seed, scope, id, metric, value
+                let key = vec![fields[2].to_string(), fields[3].to_string(), fields[4].to_string()];
+                let value = fields[5].parse::<f64>().unwrap_or(f64::NAN);
+                let slot = *index.entry(key.clone()).or_insert_with(|| {
+                    groups.push((key, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[slot].1.push(value);
+            }
+            for (key, values) in groups {
+                let (mean, sd, lo, hi, n) = describe(values);
+                let mut row = vec![p.to_string()];
+                row.extend(labels.iter().cloned());
+                row.extend(key);
+                row.extend([num(mean), num(sd), num(lo), num(hi), n.to_string()]);
+                points.write_record(&row).map_err(csv_err)?;
+            }
+        }
+        let runs = runs.into_inner().map_err(|e| csv_err(e.into_error().into()))?;
+        let points = points.into_inner().map_err(|e| csv_err(e.into_error().into()))?;
+        write_atomic(&self.dir.join("runs.csv"), &runs)?;
+        write_atomic(&self.dir.join("points.csv"), &points)
+    }
+}
+
+/// A CSV number: shortest round-trip form, empty when undefined.
+pub fn num(x: f64) -> String {
+    if x.is_finite() { format!("{x}") } else { String::new() }
+}
+
+fn done_in(dir: &Path, total: usize) -> BTreeSet<usize> {
+    (0..total).filter(|&p| Store::point_path(dir, p).is_file()).collect()
+}
+
+/// The manifest of a sweep folder.
+pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
+    let path = dir.join("points").join("manifest.json");
+    if !path.is_file() {
+        return Err(StoreError::NotASweep(dir.to_path_buf()));
+    }
+    let bytes = fs::read(&path).map_err(io_err(&path))?;
+    serde_json::from_slice(&bytes).map_err(|e| StoreError::Io {
+        path: path.clone(),
+        source: io::Error::other(e.to_string()),
+    })
+}
+
+/// Combines shard folders into `out`: copies every saved point (and the
+/// resolved scenario) into it and assembles the tables.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(), StoreError> {
+    let first = dirs.first().ok_or_else(|| StoreError::NotASweep(out.to_path_buf()))?;
+    let manifest = read_manifest(first)?;
+    for d in &dirs[1..] {
+        if read_manifest(d)? != manifest {
+            return Err(StoreError::Mismatch(d.clone()));
+        }
+    }
+    // Refuse before writing anything when points are missing.
+    let total = manifest.points.len();
+    let found: BTreeSet<usize> = dirs.iter().flat_map(|d| done_in(d, total)).collect();
+    if found.len() < total {
+        let first = (0..total).find(|p| !found.contains(p)).unwrap_or(0);
+        return Err(StoreError::Incomplete {
+            missing: total - found.len(),
+            total,
+            first,
+        });
+    }
+    let store = Store::open(out, manifest)?;
+    for d in dirs {
+        if d == out {
+            continue;
+        }
+        for p in done_in(d, total) {
+            let target = Store::point_path(out, p);
+            if !target.is_file() {
+                let src = Store::point_path(d, p);
+                let bytes = fs::read(&src).map_err(io_err(&src))?;
+                write_atomic(&target, &bytes)?;
+            }
+        }
+        let scenario = d.join("scenario.toml");
+        if scenario.is_file() && !out.join("scenario.toml").is_file() {
+            let bytes = fs::read(&scenario).map_err(io_err(&scenario))?;
+            write_atomic(&out.join("scenario.toml"), &bytes)?;
+        }
+    }
+    store.assemble()
+}
