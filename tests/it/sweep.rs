@@ -284,3 +284,15 @@ fn the_slurm_script_runs_every_shard_and_a_dependent_merge() {
     assert!(script.contains(" merge "));
     assert!(!out.join("points.csv").exists(), "emitting runs nothing");
 }
+
+#[test]
+fn a_design_csv_gives_one_point_per_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    sweep("tests/it/sweeps/design_sweep.toml", tmp.path(), &[]);
+    let points = fs::read_to_string(tmp.path().join("points.csv")).unwrap();
+    assert!(points.starts_with("point,policy.outpatient.rate.township,choice.b_travel,choice.beliefs,scope,"));
+    for row in ["\n0,0.55,-0.8,live,system,system,episodes,", "\n2,0.85,-1.6,published,system,system,episodes,"] {
+        assert!(points.contains(row), "missing {row:?}");
+    }
+    assert!(!points.contains("\n3,"), "only three rows in the design");
+}
