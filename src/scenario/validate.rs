@@ -397,6 +397,23 @@ impl Checker {
         }
     }
 
+    /// Four checked values keyed by `names` (severities or tiers), each
+    /// defaulting to its entry of `default`.
+    fn four(
+        &mut self,
+        path: &str,
+        entries: Option<[&Option<f64>; 4]>,
+        names: [&str; 4],
+        default: [f64; 4],
+        ok: fn(&mut Self, &str, Option<f64>, f64) -> f64,
+    ) -> [f64; 4] {
+        let mut out = default;
+        for (i, v) in entries.into_iter().flatten().enumerate() {
+            out[i] = ok(self, &format!("{path}.{}", names[i]), *v, default[i]);
+        }
+        out
+    }
+
     fn per_severity(
         &mut self,
         path: &str,
@@ -404,13 +421,8 @@ impl Checker {
         default: [f64; 4],
         ok: fn(&mut Self, &str, Option<f64>, f64) -> f64,
     ) -> [f64; 4] {
-        let mut out = default;
-        if let Some(raw) = raw {
-            for (i, v) in raw.as_array().into_iter().enumerate() {
-                out[i] = ok(self, &format!("{path}.{}", Severity::ALL[i].name()), *v, default[i]);
-            }
-        }
-        out
+        let names = Severity::ALL.map(Severity::name);
+        self.four(path, raw.map(PerSeverity::as_array), names, default, ok)
     }
 
     fn per_tier(
@@ -420,13 +432,7 @@ impl Checker {
         default: [f64; 4],
         ok: fn(&mut Self, &str, Option<f64>, f64) -> f64,
     ) -> [f64; 4] {
-        let mut out = default;
-        if let Some(raw) = raw {
-            for (i, v) in raw.as_array().into_iter().enumerate() {
-                out[i] = ok(self, &format!("{path}.{}", TIER_NAMES[i]), *v, default[i]);
-            }
-        }
-        out
+        self.four(path, raw.map(PerTier::as_array), TIER_NAMES, default, ok)
     }
 
     fn scenario(&mut self, raw: &RawScenario) -> Scenario {

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+use crate::support::assert_input_error;
+
 fn tiersim() -> Command {
     Command::cargo_bin("tiersim").unwrap()
 }
@@ -63,22 +65,7 @@ fn broken_scenarios_exit_2_naming_file_and_key() {
             vec!["check"],
             vec!["run", "--quiet", "--out", out_dir.to_str().unwrap()],
         ] {
-            let output = tiersim().args(&args).arg(&path).output().unwrap();
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            assert_eq!(
-                output.status.code(),
-                Some(2),
-                "{file} {args:?}: exit {:?}, stderr:\n{stderr}",
-                output.status
-            );
-            assert!(
-                stderr.contains(&path.display().to_string()),
-                "{file}: stderr does not name the file:\n{stderr}"
-            );
-            for needle in *needles {
-                assert!(stderr.contains(needle), "{file}: stderr lacks {needle:?}:\n{stderr}");
-            }
-            assert!(!stderr.contains("panicked"), "{file}: panic:\n{stderr}");
+            assert_input_error(&args, &path, needles);
         }
         assert!(
             std::fs::read_dir(tmp.path()).unwrap().next().is_none(),

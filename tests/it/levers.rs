@@ -12,7 +12,6 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use tiersim::engine;
 use tiersim::metrics::Scope;
 use tiersim::scenario::{Scenario, Tier};
@@ -901,26 +900,6 @@ const BROKEN: &[(&str, &[&str])] = &[
 fn bad_lever_settings_exit_2_naming_file_and_key() {
     for (file, needles) in BROKEN {
         let path = Path::new("tests/it/broken").join(file);
-        let output = Command::cargo_bin("tiersim")
-            .unwrap()
-            .arg("check")
-            .arg(&path)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{file}: exit {:?}, stderr:\n{stderr}",
-            output.status
-        );
-        assert!(
-            stderr.contains(&path.display().to_string()),
-            "{file}: stderr does not name the file:\n{stderr}"
-        );
-        for needle in *needles {
-            assert!(stderr.contains(needle), "{file}: stderr lacks {needle:?}:\n{stderr}");
-        }
-        assert!(!stderr.contains("panicked"), "{file}: panic:\n{stderr}");
+        crate::support::assert_input_error(&["check"], &path, needles);
     }
 }

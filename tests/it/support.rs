@@ -62,3 +62,30 @@ capability = "critical"
 "#
     )
 }
+
+/// Runs `tiersim ARGS FILE` and asserts bad input: exit 2, stderr naming the
+/// file and containing every needle, no panic.
+pub fn assert_input_error(args: &[&str], file: &std::path::Path, needles: &[&str]) {
+    let output = assert_cmd::Command::cargo_bin("tiersim")
+        .unwrap()
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let shown = file.display().to_string();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{shown} {args:?}: exit {:?}, stderr:\n{stderr}",
+        output.status
+    );
+    assert!(
+        stderr.contains(&shown),
+        "{shown}: stderr does not name the file:\n{stderr}"
+    );
+    for needle in needles {
+        assert!(stderr.contains(needle), "{shown}: stderr lacks {needle:?}:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{shown}: panic:\n{stderr}");
+}

@@ -233,16 +233,7 @@ fn bad_sweep_files_exit_2_before_running_anything() {
         let tmp = tempfile::tempdir().unwrap();
         let out_dir = tmp.path().join("out");
         for args in [vec!["check"], vec!["sweep", "--out", out_dir.to_str().unwrap()]] {
-            let output = tiersim().args(&args).arg(&path).output().unwrap();
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            assert_eq!(output.status.code(), Some(2), "{file} {args:?}: {stderr}");
-            assert!(
-                stderr.contains(&path.display().to_string()),
-                "{file}: no file name in\n{stderr}"
-            );
-            for needle in *needles {
-                assert!(stderr.contains(needle), "{file}: missing {needle:?} in\n{stderr}");
-            }
+            crate::support::assert_input_error(&args, &path, needles);
         }
         assert!(
             fs::read_dir(tmp.path()).unwrap().next().is_none(),
@@ -291,7 +282,10 @@ fn a_design_csv_gives_one_point_per_row() {
     sweep("tests/it/sweeps/design_sweep.toml", tmp.path(), &[]);
     let points = fs::read_to_string(tmp.path().join("points.csv")).unwrap();
     assert!(points.starts_with("point,policy.outpatient.rate.township,choice.b_travel,choice.beliefs,scope,"));
-    for row in ["\n0,0.55,-0.8,live,system,system,episodes,", "\n2,0.85,-1.6,published,system,system,episodes,"] {
+    for row in [
+        "\n0,0.55,-0.8,live,system,system,episodes,",
+        "\n2,0.85,-1.6,published,system,system,episodes,",
+    ] {
         assert!(points.contains(row), "missing {row:?}");
     }
     assert!(!points.contains("\n3,"), "only three rows in the design");
