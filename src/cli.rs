@@ -39,6 +39,34 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the folders of sharded sweep runs into the tables an unsharded run writes.
     Merge(MergeArgs),
+    /// Redraw the charts and report.html of output folders from their saved tables.
+    Plot(PlotArgs),
+    /// Compare two runs on common seeds: every metric's difference with its 95% interval.
+    Compare(CompareArgs),
+}
+
+/// `tiersim plot`
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Output folders of `run`, `sweep` or `compare`.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+}
+
+/// `tiersim compare`
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Output folder of the baseline run.
+    pub baseline: PathBuf,
+    /// Output folder of the reform run (made with the same seed).
+    pub reform: PathBuf,
+    /// Where to write compare.csv, the chart and report.html
+    /// [default: outputs/compare-<baseline folder>-vs-<reform folder>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// How many of the largest changes to print.
+    #[arg(long, default_value_t = 12)]
+    pub top: usize,
 }
 
 /// `tiersim sweep`
@@ -71,6 +99,9 @@ pub struct SweepArgs {
     /// No progress bar and no summary line; errors only.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Do not draw charts or write report.html.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// `tiersim merge`
@@ -107,6 +138,9 @@ pub struct RunArgs {
     /// No table and no progress bar; errors only.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Do not draw charts or write report.html.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// `tiersim check`
@@ -151,6 +185,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check(args) => check_cmd(args),
         Command::Sweep(args) => sweep_cmd(args),
         Command::Merge(args) => merge_cmd(args),
+        Command::Plot(args) => plot_cmd(args),
+        Command::Compare(args) => compare_cmd(args),
     }
 }
 
@@ -174,6 +210,9 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     report::write_run(&dir, &result.world, &result.runs, &result.summaries)
         .with_context(|| format!("writing outputs to {}", out.display()))?;
+    if !args.no_charts {
+        report::pages::decorate(dir.path()).with_context(|| format!("drawing charts for {}", out.display()))?;
+    }
     let written = dir
         .commit()
         .with_context(|| format!("moving outputs into {}", out.display()))?;
@@ -271,6 +310,9 @@ fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
         other => Failure::Other(anyhow::Error::from(other).context(format!("sweep {}", args.sweep.display()))),
     })?;
     bar.finish_and_clear();
+    if outcome.assembled && !args.no_charts {
+        report::pages::decorate(&out).with_context(|| format!("drawing charts for {}", out.display()))?;
+    }
     if !args.quiet {
         let slice = args
             .shard
@@ -285,7 +327,10 @@ fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
             plan.replications()
         );
         if outcome.assembled {
-            println!("outputs: {}/ (points.csv, runs.csv, scenario.toml)", out.display());
+            println!(
+                "outputs: {}/ (points.csv, runs.csv, scenario.toml, report.html)",
+                out.display()
+            );
         } else {
             println!(
                 "saved points in {}/points/; combine shards with: tiersim merge {}",
@@ -320,7 +365,7 @@ fn emit_slurm(args: &SweepArgs, plan: &sweep::SweepPlan, out: &Path) -> Result<(
     })
     .map_err(anyhow::Error::from)?;
     println!("wrote {}: submit it with", path.display());
-    println!("  sbatch {}", path.display());
+    println!("  sbatch '{}'", path.display());
     Ok(())
 }
 
@@ -337,6 +382,47 @@ fn merge_cmd(args: MergeArgs) -> Result<(), Failure> {
         args.dirs.len(),
         out.display()
     );
+    Ok(())
+}
+
+fn plot_cmd(args: PlotArgs) -> Result<(), Failure> {
+    for dir in &args.dirs {
+        let kind = report::pages::decorate(dir).map_err(|e| match e {
+            report::pages::PageError::Unknown(_) => Failure::Input(vec![e.to_string()]),
+            other => Failure::Other(other.into()),
+        })?;
+        println!("{:?} charts and report.html redrawn in {}/", kind, dir.display());
+    }
+    Ok(())
+}
+
+fn compare_cmd(args: CompareArgs) -> Result<(), Failure> {
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into())
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        Path::new("outputs").join(format!("compare-{}-vs-{}", name(&args.baseline), name(&args.reform)))
+    });
+    let rows =
+        crate::compare::compare(&args.baseline, &args.reform).map_err(|e| Failure::Input(vec![e.to_string()]))?;
+    report::pages::write_compare(&args.baseline, &args.reform, &out).map_err(anyhow::Error::from)?;
+    println!(
+        "{:<60} {:>14} {:>14} {:>26}",
+        "largest changes (reform - baseline)", "baseline", "reform", "difference [95% CI]"
+    );
+    for r in crate::compare::largest_changes(&rows, args.top) {
+        let c = |x: f64| report::html::cell(&r.metric, x);
+        println!(
+            "{:<60} {:>14} {:>14} {:>26}",
+            r.label(),
+            c(r.baseline),
+            c(r.reform),
+            format!("{} [{}, {}]", c(r.diff), c(r.ci_low), c(r.ci_high))
+        );
+    }
+    println!("outputs: {}/ (compare.csv, report.html)", out.display());
     Ok(())
 }
 

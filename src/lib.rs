@@ -49,8 +49,10 @@
 
 pub mod choice;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod metrics;
+pub mod plot;
 pub mod policy;
 pub mod report;
 pub mod rng;

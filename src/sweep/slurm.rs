@@ -50,18 +50,26 @@ pub fn script(job: &SlurmJob) -> String {
         job.shards
     );
     let _ = writeln!(s, "# once every task has succeeded and writes points.csv and runs.csv.");
-    let _ = writeln!(s, "# A task that fails can be rerun alone: finished points are kept.");
+    let _ = writeln!(
+        s,
+        "# If a task fails, the merge is cancelled; rerun the failed shard (finished"
+    );
+    let _ = writeln!(
+        s,
+        "# points are kept), then merge by hand: tiersim merge {}",
+        q(job.out)
+    );
     let _ = writeln!(s, "#SBATCH --job-name=tiersim-{}", job.name);
     let _ = writeln!(s, "#SBATCH --array=1-{}", job.shards);
     let _ = writeln!(s, "#SBATCH --cpus-per-task={}", job.cpus_per_task);
-    let _ = writeln!(s, "#SBATCH --output={}", logs.join("shard-%a.log").display());
+    let _ = writeln!(s, "#SBATCH --output=\"{}\"", logs.join("shard-%a.log").display());
     let _ = writeln!(s, "set -euo pipefail");
     let _ = writeln!(s, "cd {}", q(job.workdir));
     let _ = writeln!(s, "TIERSIM={}", q(job.exe));
     let _ = writeln!(s, "if [ \"${{SLURM_ARRAY_TASK_ID}}\" = \"1\" ]; then");
     let _ = writeln!(
         s,
-        "  sbatch --dependency=afterok:${{SLURM_ARRAY_JOB_ID}} --job-name=tiersim-{}-merge --output={} --chdir={} --wrap \"$TIERSIM merge {}\"",
+        "  sbatch --dependency=afterok:${{SLURM_ARRAY_JOB_ID}} --kill-on-invalid-dep=yes --job-name=tiersim-{}-merge --output={} --chdir={} --wrap \"'$TIERSIM' merge {}\"",
         job.name,
         q(&logs.join("merge.log")),
         q(job.workdir),

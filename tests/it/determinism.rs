@@ -25,15 +25,29 @@ fn run(threads: usize, out: &Path) {
         .success();
 }
 
+/// Every file under `dir/rel`, as paths relative to `dir`, sorted.
+fn files(dir: &Path, rel: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir.join(rel)).unwrap() {
+        let name = rel.join(e.unwrap().file_name());
+        if dir.join(&name).is_dir() {
+            out.extend(files(dir, &name));
+        } else {
+            out.push(name);
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
 fn one_and_two_threads_give_identical_files() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("t1"), tmp.path().join("t2"));
     run(1, &a);
     run(2, &b);
-    let mut names: Vec<_> = fs::read_dir(&a).unwrap().map(|e| e.unwrap().file_name()).collect();
-    names.sort();
-    assert!(names.len() >= 6, "expected every output file, got {names:?}");
+    let names = files(&a, Path::new(""));
+    assert!(names.len() >= 20, "expected every output file and chart, got {names:?}");
     for name in names {
         let (x, y) = (fs::read(a.join(&name)).unwrap(), fs::read(b.join(&name)).unwrap());
         assert!(x == y, "{name:?} differs between 1 and 2 threads");

@@ -17,6 +17,9 @@ use crate::metrics::{RunOutput, Scope, Summary};
 use crate::scenario::{Scenario, resolved};
 use crate::world::World;
 
+pub mod html;
+pub mod pages;
+
 /// A folder being written: files go to a temporary sibling until [`commit`](OutputDir::commit).
 pub struct OutputDir {
     target: PathBuf,
@@ -54,6 +57,11 @@ impl OutputDir {
         fs::write(self.tmp.join(name), contents)
     }
 
+    /// The temporary folder being written.
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Moves the finished folder into place, replacing an older one.
     pub fn commit(mut self) -> io::Result<PathBuf> {
         if self.target.exists() {
@@ -75,6 +83,17 @@ impl Drop for OutputDir {
             let _ = fs::remove_dir_all(&self.tmp);
         }
     }
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path)
 }
 
 /// Name of a scope's subject: "system", a tier or a facility name.

@@ -1,0 +1,338 @@
+//! Charts of one run folder, from tiers.csv, facilities.csv, daily.csv and
+//! system.csv.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use plotters::style::RGBColor;
+
+use super::bars::{BarSeries, Bars, MarkerSeries};
+use super::canvas::{self, Figure, LegendEntry, Marker, Swatch, Unit};
+use super::lines::{LineSeries, Lines, Style};
+use super::tables::{self, Stat, Table};
+use super::{PlotError, tier_colour};
+use crate::scenario::Tier;
+
+const TIER_METRICS: &[&str] = &[
+    "first_contact_share",
+    "wait_mean_minutes",
+    "wait_p50_minutes",
+    "wait_p90_minutes",
+    "wait_p95_minutes",
+    "fund",
+    "oop",
+    "referrals_up_out",
+    "referrals_down_out",
+];
+
+/// Named figures of the run folder `dir`; charts without data are left out.
+pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
+    let tiers = tables::read(&dir.join("tiers.csv"), TIER_METRICS)?;
+    let system = tables::read(&dir.join("system.csv"), &["first_contact_grassroots_share"])?;
+    let facilities = tables::read(&dir.join("facilities.csv"), &["utilization", "bed_occupancy"])?;
+    let daily = tables::read(&dir.join("daily.csv"), &["max_queue", "mean_wait_minutes"])?;
+    let t = TierStats::new(&tiers)?;
+    let grassroots = system.find(&[("metric", "first_contact_grassroots_share")])?;
+    let mut out = vec![
+        ("first_contact_share".to_string(), first_contact(&t, grassroots)),
+        ("wait_by_tier".to_string(), waits(&t)),
+    ];
+    let daily_title = |what: &str| format!("{what} per tier, by day (mean over replications)");
+    let queue = daily_lines(
+        &daily,
+        "max_queue",
+        &daily_title("Largest queue"),
+        "Patients waiting (largest that day)",
+    )?;
+    let wait = daily_lines(
+        &daily,
+        "mean_wait_minutes",
+        &daily_title("Mean wait"),
+        "Mean wait (minutes)",
+    )?;
+    out.extend(queue.map(|f| ("daily_max_queue".to_string(), f)));
+    out.extend(wait.map(|f| ("daily_mean_wait".to_string(), f)));
+    let util = facility_bars(
+        &facilities,
+        "utilization",
+        "Doctor utilization by facility",
+        "Doctor utilization (%)",
+    )?;
+    let beds = facility_bars(
+        &facilities,
+        "bed_occupancy",
+        "Bed occupancy by facility (facilities with beds)",
+        "Bed occupancy (%)",
+    )?;
+    out.extend(util.map(|f| ("doctor_utilization".to_string(), f)));
+    out.extend(beds.map(|f| ("bed_occupancy".to_string(), f)));
+    out.push(("money_by_tier".to_string(), money(&t)));
+    out.push(("referrals".to_string(), referrals(&t)));
+    Ok(out)
+}
+
+/// Tier metrics by (tier, metric), for the tiers present in tiers.csv.
+struct TierStats {
+    tiers: Vec<Tier>,
+    stats: BTreeMap<(Tier, String), Stat>,
+}
+
+impl TierStats {
+    fn new(table: &Table) -> Result<TierStats, PlotError> {
+        let (tier, metric, stat) = (table.col("tier")?, table.col("metric")?, table.stats()?);
+        let mut stats = BTreeMap::new();
+        for r in table.rows() {
+            let Some(t) = tier_named(r.get(tier).unwrap_or("")) else {
+                continue;
+            };
+            stats.insert((t, r.get(metric).unwrap_or("").to_string()), stat(r));
+        }
+        let tiers = Tier::ALL
+            .into_iter()
+            .filter(|t| stats.keys().any(|(k, _)| k == t))
+            .collect();
+        Ok(TierStats { tiers, stats })
+    }
+
+    fn get(&self, tier: Tier, metric: &str) -> Stat {
+        self.stats
+            .get(&(tier, metric.to_string()))
+            .copied()
+            .unwrap_or(Stat::NAN)
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.tiers.iter().map(|t| t.name().to_string()).collect()
+    }
+
+    fn colours(&self) -> Vec<RGBColor> {
+        self.tiers.iter().map(|t| tier_colour(*t)).collect()
+    }
+
+    /// One series of a metric over the tiers, scaled by `k`, with intervals.
+    fn series(&self, metric: &str, k: f64, shade: f64) -> BarSeries {
+        let stats: Vec<Stat> = self.tiers.iter().map(|t| self.get(*t, metric).scaled(k)).collect();
+        BarSeries {
+            shade,
+            values: stats.iter().map(|s| s.mean).collect(),
+            intervals: Some(stats.iter().map(|s| (s.lo, s.hi)).collect()),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A bar chart with one bar per tier; fields are filled in by the caller.
+    fn bars(&self, title: String, series: Vec<BarSeries>, x_desc: &str, unit: Unit) -> Bars {
+        Bars {
+            title,
+            categories: self.names(),
+            colours: self.colours(),
+            series,
+            stacked: false,
+            markers: Vec::new(),
+            legend: Vec::new(),
+            x_desc: x_desc.into(),
+            y_desc: "Tier".into(),
+            unit,
+        }
+    }
+}
+
+fn tier_named(name: &str) -> Option<Tier> {
+    Tier::ALL.into_iter().find(|t| t.name() == name)
+}
+
+fn first_contact(t: &TierStats, grassroots: Option<Stat>) -> Figure {
+    let share = grassroots.map(|s| s.mean * 100.0).filter(|v| v.is_finite());
+    let title = match share {
+        Some(g) => format!("First contact by tier (grassroots: {g:.1}%), with 95% intervals"),
+        None => "First contact by tier, with 95% intervals".to_string(),
+    };
+    let series = vec![t.series("first_contact_share", 100.0, 0.0)];
+    Figure::Bars(t.bars(
+        title,
+        series,
+        "Share of episodes whose first visit is at the tier (%)",
+        Unit::Percent,
+    ))
+}
+
+fn waits(t: &TierStats) -> Figure {
+    let marker = |metric: &str, marker: Marker| MarkerSeries {
+        marker,
+        values: t.tiers.iter().map(|tier| t.get(*tier, metric).mean).collect(),
+    };
+    let series = vec![t.series("wait_mean_minutes", 1.0, 0.0)];
+    let mut bars = t.bars(
+        "Wait for a doctor by tier: mean (bar, 95% interval) and quantiles".into(),
+        series,
+        "Wait from arrival to service (minutes)",
+        Unit::Minutes,
+    );
+    // One note per tier with every number, so none is mistaken for a marker's.
+    bars.series[0].notes = t
+        .tiers
+        .iter()
+        .map(|tier| {
+            let m = |metric: &str| canvas::fmt_num(t.get(*tier, metric).mean, 1);
+            format!(
+                "mean {}, p50 {}, p90 {}, p95 {} min",
+                m("wait_mean_minutes"),
+                m("wait_p50_minutes"),
+                m("wait_p90_minutes"),
+                m("wait_p95_minutes")
+            )
+        })
+        .collect();
+    bars.markers = vec![
+        marker("wait_p50_minutes", Marker::Circle),
+        marker("wait_p90_minutes", Marker::Triangle),
+        marker("wait_p95_minutes", Marker::Cross),
+    ];
+    bars.legend = vec![
+        LegendEntry::new("mean", Swatch::Box(RGBColor(150, 150, 150))),
+        LegendEntry::new("median (p50)", Swatch::Marker(Marker::Circle)),
+        LegendEntry::new("p90", Swatch::Marker(Marker::Triangle)),
+        LegendEntry::new("p95", Swatch::Marker(Marker::Cross)),
+    ];
+    Figure::Bars(bars)
+}
+
+fn money(t: &TierStats) -> Figure {
+    let mut fund = t.series("fund", 1.0, 0.0);
+    let mut oop = t.series("oop", 1.0, 0.55);
+    // Whiskers on stacked segments read as the stack's uncertainty; leave them out.
+    fund.intervals = None;
+    oop.intervals = None;
+    let mut bars = t.bars(
+        "Money billed by tier: fund and out-of-pocket (mean per replication)".into(),
+        vec![fund, oop],
+        "Amount billed over the measured days (CNY)",
+        Unit::Cny,
+    );
+    bars.stacked = true;
+    bars.legend = vec![
+        LegendEntry::new("paid by the fund (dark)", Swatch::Box(RGBColor(110, 110, 110))),
+        LegendEntry::new("out-of-pocket (light)", Swatch::Box(RGBColor(200, 200, 200))),
+    ];
+    Figure::Bars(bars)
+}
+
+fn referrals(t: &TierStats) -> Figure {
+    let series = vec![
+        t.series("referrals_up_out", 1.0, 0.0),
+        t.series("referrals_down_out", 1.0, 0.55),
+    ];
+    let mut bars = t.bars(
+        "Referrals sent by each tier (mean per replication, 95% intervals)".into(),
+        series,
+        "Referrals sent over the measured days (count)",
+        Unit::Count,
+    );
+    bars.legend = vec![
+        LegendEntry::new("referred up (dark)", Swatch::Box(RGBColor(110, 110, 110))),
+        LegendEntry::new("follow-ups referred down (light)", Swatch::Box(RGBColor(200, 200, 200))),
+    ];
+    Figure::Bars(bars)
+}
+
+/// A daily metric per tier, averaged over replications day by day.
+fn daily_lines(daily: &Table, metric: &str, title: &str, y_desc: &str) -> Result<Option<Figure>, PlotError> {
+    let (day, tier, m, value) = (
+        daily.col("day")?,
+        daily.col("tier")?,
+        daily.col("metric")?,
+        daily.col("value")?,
+    );
+    let mut sums: BTreeMap<(Tier, i64), (f64, u32)> = BTreeMap::new();
+    for r in daily.rows().iter().filter(|r| r.get(m) == Some(metric)) {
+        let (Some(t), Ok(d)) = (
+            tier_named(r.get(tier).unwrap_or("")),
+            r.get(day).unwrap_or("").parse::<i64>(),
+        ) else {
+            continue;
+        };
+        let e = sums.entry((t, d)).or_insert((0.0, 0));
+        let v = tables::num(r.get(value));
+        if v.is_finite() {
+            e.0 += v;
+            e.1 += 1;
+        }
+    }
+    let series: Vec<LineSeries> = Tier::ALL
+        .into_iter()
+        .filter(|t| sums.keys().any(|(k, _)| k == t))
+        .map(|t| LineSeries {
+            name: t.name().to_string(),
+            colour: tier_colour(t),
+            points: sums
+                .range((t, i64::MIN)..=(t, i64::MAX))
+                .map(|((_, d), (s, n))| (*d as f64, if *n > 0 { s / f64::from(*n) } else { f64::NAN }))
+                .collect(),
+            band: Vec::new(),
+        })
+        .collect();
+    if series.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Figure::Lines(Lines {
+        title: title.into(),
+        series,
+        x_desc: "Day of the simulation".into(),
+        y_desc: y_desc.into(),
+        style: Style::Lines,
+        y_from_zero: true,
+        legend: true,
+    })))
+}
+
+/// Facilities' `metric` (a share, drawn in %) as bars, largest first,
+/// coloured by tier; facilities where it is undefined (e.g. no beds) are
+/// left out.
+fn facility_bars(table: &Table, metric: &str, title: &str, x_desc: &str) -> Result<Option<Figure>, PlotError> {
+    let (name, tier, m, stat) = (
+        table.col("facility")?,
+        table.col("tier")?,
+        table.col("metric")?,
+        table.stats()?,
+    );
+    let mut rows: Vec<(String, Tier, Stat)> = table
+        .rows()
+        .iter()
+        .filter(|r| r.get(m) == Some(metric))
+        .filter_map(|r| {
+            Some((
+                r.get(name)?.to_string(),
+                tier_named(r.get(tier)?)?,
+                stat(r).scaled(100.0),
+            ))
+        })
+        .filter(|(_, _, s)| s.mean.is_finite())
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    rows.sort_by(|a, b| b.2.mean.total_cmp(&a.2.mean).then_with(|| a.0.cmp(&b.0)));
+    let legend = Tier::ALL
+        .into_iter()
+        .filter(|t| rows.iter().any(|r| r.1 == *t))
+        .map(|t| LegendEntry::new(t.name(), Swatch::Box(tier_colour(t))))
+        .collect();
+    let series = BarSeries {
+        shade: 0.0,
+        values: rows.iter().map(|r| r.2.mean).collect(),
+        intervals: Some(rows.iter().map(|r| (r.2.lo, r.2.hi)).collect()),
+        notes: Vec::new(),
+    };
+    Ok(Some(Figure::Bars(Bars {
+        title: format!("{title}, {} facilities, with 95% intervals", rows.len()),
+        categories: rows.iter().map(|r| r.0.clone()).collect(),
+        colours: rows.iter().map(|r| tier_colour(r.1)).collect(),
+        series: vec![series],
+        stacked: false,
+        markers: Vec::new(),
+        legend,
+        x_desc: x_desc.into(),
+        y_desc: String::new(),
+        unit: Unit::Percent,
+    })))
+}

@@ -1,0 +1,115 @@
+//! Reading the summary tables charts are drawn from.
+
+use std::path::{Path, PathBuf};
+
+use super::PlotError;
+
+/// A mean with its 95% interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Stat {
+    /// Mean over replications (NaN when undefined).
+    pub mean: f64,
+    /// Lower end of the interval (NaN when undefined).
+    pub lo: f64,
+    /// Upper end of the interval (NaN when undefined).
+    pub hi: f64,
+}
+
+impl Stat {
+    /// The stat times `k` (shares to %).
+    pub(crate) fn scaled(self, k: f64) -> Stat {
+        Stat {
+            mean: self.mean * k,
+            lo: self.lo * k,
+            hi: self.hi * k,
+        }
+    }
+
+    /// An undefined stat.
+    pub(crate) const NAN: Stat = Stat {
+        mean: f64::NAN,
+        lo: f64::NAN,
+        hi: f64::NAN,
+    };
+}
+
+/// The rows of a CSV file that charts need.
+pub(crate) struct Table {
+    path: PathBuf,
+    header: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+}
+
+/// Reads `path`, keeping the rows whose `metric` column is one of
+/// `metrics` (tables can be large; charts need a few metrics).
+pub(crate) fn read(path: &Path, metrics: &[&str]) -> Result<Table, PlotError> {
+    if !path.is_file() {
+        return Err(PlotError::Missing(path.to_path_buf()));
+    }
+    let bad = |e: csv::Error| PlotError::Table {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(bad)?;
+    let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(str::to_string).collect();
+    let mut table = Table {
+        path: path.to_path_buf(),
+        header,
+        rows: Vec::new(),
+    };
+    let metric = table.col("metric")?;
+    for rec in reader.records() {
+        let rec = rec.map_err(bad)?;
+        if rec.get(metric).is_some_and(|m| metrics.contains(&m)) {
+            table.rows.push(rec);
+        }
+    }
+    Ok(table)
+}
+
+impl Table {
+    /// Index of a column.
+    pub(crate) fn col(&self, name: &str) -> Result<usize, PlotError> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| PlotError::Table {
+                path: self.path.clone(),
+                message: format!("no column `{name}`"),
+            })
+    }
+
+    /// The rows kept.
+    pub(crate) fn rows(&self) -> &[csv::StringRecord] {
+        &self.rows
+    }
+
+    /// A reader of `mean`, `ci_low`, `ci_high` of a row.
+    pub(crate) fn stats(&self) -> Result<impl Fn(&csv::StringRecord) -> Stat + use<>, PlotError> {
+        let (m, lo, hi) = (self.col("mean")?, self.col("ci_low")?, self.col("ci_high")?);
+        Ok(move |r: &csv::StringRecord| Stat {
+            mean: num(r.get(m)),
+            lo: num(r.get(lo)),
+            hi: num(r.get(hi)),
+        })
+    }
+
+    /// The stat of the first row whose columns `keys` hold `values`.
+    pub(crate) fn find(&self, keys: &[(&str, &str)]) -> Result<Option<Stat>, PlotError> {
+        let cols: Vec<(usize, &str)> = keys
+            .iter()
+            .map(|(k, v)| Ok((self.col(k)?, *v)))
+            .collect::<Result<_, PlotError>>()?;
+        let stat = self.stats()?;
+        Ok(self
+            .rows
+            .iter()
+            .find(|r| cols.iter().all(|(c, v)| r.get(*c) == Some(*v)))
+            .map(stat))
+    }
+}
+
+/// A CSV number; empty or unreadable fields are undefined (NaN).
+pub(crate) fn num(field: Option<&str>) -> f64 {
+    field.and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN)
+}

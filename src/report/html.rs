@@ -1,0 +1,166 @@
+//! Self-contained HTML reports: a scenario summary, tables and the charts
+//! inline as SVG, in one file that opens offline in any browser.
+//!
+//! Reports are built from saved tables only (like charts), so `tiersim
+//! plot DIR` can rebuild them without rerunning anything.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::compare::Row;
+use crate::scenario::Scenario;
+
+use super::thousands;
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A chart to place in a report: its title and SVG markup.
+pub struct Figure<'a> {
+    /// Caption.
+    pub title: &'a str,
+    /// The SVG document.
+    pub svg: &'a str,
+}
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222}\
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}\
+.sub{color:#555}table{border-collapse:collapse;margin:1em 0;font-size:.9em}\
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f2f2f2}\
+td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}\
+figure svg{max-width:100%;height:auto}.files a{margin-right:1em}";
+
+/// A whole page.
+pub fn page(title: &str, subtitle: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{t}</h1>\n<p class=\"sub\">{s}</p>\n{body}</body>\n</html>\n",
+        t = esc(title),
+        s = esc(subtitle)
+    )
+}
+
+/// An HTML table; cells are escaped.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = String::from("<table>\n<tr>");
+    for h in headers {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for c in row {
+            let _ = write!(out, "<td>{}</td>", esc(c));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+/// Every figure, inline.
+pub fn figures(figs: &[Figure]) -> String {
+    let mut out = String::from("<h2>Charts</h2>\n");
+    for f in figs {
+        // Drop the XML prolog: it is not allowed inside HTML.
+        let svg = f.svg.find("<svg").map_or(f.svg, |i| &f.svg[i..]);
+        let _ = write!(
+            out,
+            "<figure>\n<figcaption>{}</figcaption>\n{svg}\n</figure>\n",
+            esc(f.title)
+        );
+    }
+    out
+}
+
+/// Links to the folder's tables that exist.
+pub fn file_links(dir: &Path, names: &[&str]) -> String {
+    let mut out = String::from("<p class=\"files\">Tables: ");
+    for n in names.iter().filter(|n| dir.join(n).is_file()) {
+        let _ = write!(out, "<a href=\"{0}\">{0}</a>", esc(n));
+    }
+    out.push_str("</p>\n");
+    out
+}
+
+/// What a scenario is, in a few lines.
+pub fn scenario_summary(s: &Scenario) -> String {
+    let by_tier: Vec<String> = crate::scenario::Tier::ALL
+        .iter()
+        .map(|t| format!("{} {}", s.facilities.iter().filter(|f| f.tier == *t).count(), t.name()))
+        .collect();
+    let rows = vec![
+        vec!["scenario".into(), s.name.clone()],
+        vec!["residents".into(), thousands(s.population() as f64)],
+        vec!["facilities".into(), by_tier.join(", ")],
+        vec![
+            "regions".into(),
+            s.regions.iter().map(|r| r.name.clone()).collect::<Vec<_>>().join(", "),
+        ],
+        vec![
+            "simulated".into(),
+            format!(
+                "{} days ({} warm-up), {} replication(s), seed {}",
+                s.days, s.warmup_days, s.replications, s.seed
+            ),
+        ],
+    ];
+    format!("<h2>Scenario</h2>\n{}", table(&["", ""], &rows))
+}
+
+/// A number for a report cell: shares as %, large values with separators.
+pub fn cell(metric: &str, x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let share = metric.contains("share")
+        || metric.ends_with("_rate")
+        || metric.contains("utilization")
+        || metric.contains("occupancy")
+        || metric.contains("adherence");
+    if share {
+        format!("{:.1}%", 100.0 * x)
+    } else if x.abs() >= 1000.0 {
+        thousands(x)
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// The differences table of a comparison.
+pub fn compare_table(rows: &[&Row]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.label(),
+                cell(&r.metric, r.baseline),
+                cell(&r.metric, r.reform),
+                cell(&r.metric, r.diff),
+                format!("[{}, {}]", cell(&r.metric, r.ci_low), cell(&r.metric, r.ci_high)),
+                if r.relative().is_finite() {
+                    format!("{:+.1}%", 100.0 * r.relative())
+                } else {
+                    "-".into()
+                },
+                r.n.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "metric",
+            "baseline",
+            "reform",
+            "difference",
+            "95% interval",
+            "relative",
+            "n",
+        ],
+        &body,
+    )
+}

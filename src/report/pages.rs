@@ -1,0 +1,334 @@
+//! Charts and `report.html` for an output folder of any kind (run, sweep,
+//! comparison), built from its saved tables only.
+
+use std::path::{Path, PathBuf};
+
+use super::html::{self, Figure};
+use super::write_file_atomic;
+use crate::compare::{self, Row};
+use crate::plot::{self, Chart, Difference};
+use crate::scenario::Scenario;
+use crate::sweep::store;
+
+/// Errors building charts or a report. Fatal for the command.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] plot::PlotError),
+    /// A table or scenario could not be read.
+    #[error("{}: {message}", path.display())]
+    Table {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Writing failed.
+    #[error("writing {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// Not an output folder tiersim knows.
+    #[error("{}: not a tiersim output folder (no summary.json, points/manifest.json or compare.csv)", .0.display())]
+    Unknown(PathBuf),
+}
+
+/// What an output folder holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FolderKind {
+    /// `tiersim run`.
+    Run,
+    /// `tiersim sweep` (assembled).
+    Sweep,
+    /// `tiersim compare`.
+    Compare,
+}
+
+/// Recognises a folder by its tables.
+pub fn kind(dir: &Path) -> Option<FolderKind> {
+    if dir.join("compare.csv").is_file() {
+        Some(FolderKind::Compare)
+    } else if dir.join("points").join("manifest.json").is_file() {
+        Some(FolderKind::Sweep)
+    } else if dir.join("summary.json").is_file() {
+        Some(FolderKind::Run)
+    } else {
+        None
+    }
+}
+
+fn table_err(path: &Path, message: impl ToString) -> PageError {
+    PageError::Table {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+fn load_scenario(dir: &Path) -> Result<Scenario, PageError> {
+    let path = dir.join("scenario.toml");
+    Scenario::load(&path).map_err(|e| table_err(&path, e))
+}
+
+/// Rows of a CSV file, header excluded.
+fn csv_rows(path: &Path) -> Result<Vec<Vec<String>>, PageError> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| table_err(path, e))?;
+    r.records()
+        .map(|rec| {
+            rec.map(|r| r.iter().map(str::to_string).collect())
+                .map_err(|e| table_err(path, e))
+        })
+        .collect()
+}
+
+fn figures(charts: &[Chart]) -> String {
+    let figs: Vec<Figure> = charts
+        .iter()
+        .map(|c| Figure {
+            title: &c.title,
+            svg: &c.svg,
+        })
+        .collect();
+    html::figures(&figs)
+}
+
+/// Mean with its interval half-width, formatted for the metric.
+fn pm(metric: &str, mean: &str, lo: &str, hi: &str) -> String {
+    let (m, l, h) = (num(mean), num(lo), num(hi));
+    if h.is_finite() && l.is_finite() {
+        format!(
+            "{} ± {}",
+            html::cell(metric, m),
+            html::cell(metric, (h - l) / 2.0).trim_start_matches('+')
+        )
+    } else {
+        html::cell(metric, m)
+    }
+}
+
+fn num(s: &str) -> f64 {
+    s.parse().unwrap_or(f64::NAN)
+}
+
+/// Metrics a run report shows per tier, in column order.
+const TIER_COLUMNS: [&str; 8] = [
+    "first_contact_share",
+    "arrivals",
+    "wait_mean_minutes",
+    "wait_p90_minutes",
+    "utilization",
+    "referrals_up_out",
+    "admissions",
+    "bed_occupancy",
+];
+
+/// `report.html` of a run folder.
+pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
+    let scenario = load_scenario(dir)?;
+    let tiers = csv_rows(&dir.join("tiers.csv"))?;
+    let system = csv_rows(&dir.join("system.csv"))?;
+    let mut body = html::scenario_summary(&scenario);
+    let tier_rows: Vec<Vec<String>> = crate::scenario::Tier::ALL
+        .iter()
+        .map(|t| {
+            let mut row = vec![t.name().to_string()];
+            for metric in TIER_COLUMNS {
+                let r = tiers.iter().find(|r| r[0] == t.name() && r[1] == metric);
+                row.push(r.map_or("-".into(), |r| pm(metric, &r[2], &r[4], &r[5])));
+            }
+            row
+        })
+        .collect();
+    let mut headers = vec!["tier"];
+    headers.extend(TIER_COLUMNS);
+    body.push_str("<h2>Tiers (mean ± half-width of the 95% interval)</h2>\n");
+    body.push_str(&html::table(&headers, &tier_rows));
+    let sys_rows: Vec<Vec<String>> = system
+        .iter()
+        .map(|r| vec![r[0].clone(), pm(&r[0], &r[1], &r[3], &r[4])])
+        .collect();
+    body.push_str("<h2>System</h2>\n");
+    body.push_str(&html::table(&["metric", "mean ± 95% half-width"], &sys_rows));
+    body.push_str(&figures(charts));
+    body.push_str(&html::file_links(
+        dir,
+        &[
+            "summary.json",
+            "system.csv",
+            "tiers.csv",
+            "facilities.csv",
+            "alliances.csv",
+            "daily.csv",
+            "runs.csv",
+            "scenario.toml",
+        ],
+    ));
+    Ok(html::page(
+        &format!("tiersim run: {}", scenario.name),
+        "Every figure is a mean over replications with its 95% t-interval; warm-up days excluded.",
+        &body,
+    ))
+}
+
+/// System metrics a sweep report tabulates per point.
+const SWEEP_COLUMNS: [&str; 5] = [
+    "first_contact_grassroots_share",
+    "bypass_rate",
+    "grassroots_visit_share",
+    "mean_travel_minutes",
+    "cost_per_episode",
+];
+
+/// `report.html` of an assembled sweep folder.
+pub fn sweep_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
+    let scenario = load_scenario(dir)?;
+    let manifest = store::read_manifest(dir).map_err(|e| table_err(dir, e))?;
+    let points = csv_rows(&dir.join("points.csv"))?;
+    let k = manifest.columns.len();
+    let mut body = html::scenario_summary(&scenario);
+    body.push_str(&format!(
+        "<p>{} points x {} replication(s), the same seeds at every point (common random numbers). Base scenario above; swept keys: {}.</p>\n",
+        manifest.points.len(),
+        manifest.replications,
+        html::esc(&manifest.columns.join(", "))
+    ));
+    let rows: Vec<Vec<String>> = manifest
+        .points
+        .iter()
+        .enumerate()
+        .map(|(p, labels)| {
+            let mut row = vec![p.to_string()];
+            row.extend(labels.iter().cloned());
+            for metric in SWEEP_COLUMNS {
+                // point, columns..., scope, id, metric, mean, sd, ci_low, ci_high, n
+                let r = points
+                    .iter()
+                    .find(|r| r[0] == p.to_string() && r[k + 1] == "system" && r[k + 3] == metric);
+                row.push(r.map_or("-".into(), |r| pm(metric, &r[k + 4], &r[k + 6], &r[k + 7])));
+            }
+            row
+        })
+        .collect();
+    let mut headers: Vec<&str> = vec!["point"];
+    headers.extend(manifest.columns.iter().map(String::as_str));
+    headers.extend(SWEEP_COLUMNS);
+    body.push_str("<h2>Points</h2>\n");
+    body.push_str(&html::table(&headers, &rows));
+    body.push_str(&figures(charts));
+    body.push_str(&html::file_links(dir, &["points.csv", "runs.csv", "scenario.toml"]));
+    Ok(html::page(
+        &format!("tiersim sweep: {}", manifest.sweep),
+        "Means over replications with 95% t-intervals, per point.",
+        &body,
+    ))
+}
+
+/// The chart's view of the largest changes.
+pub fn differences(rows: &[&Row]) -> Vec<Difference> {
+    rows.iter()
+        .map(|r| Difference {
+            label: r.label(),
+            baseline: r.baseline,
+            reform: r.reform,
+            diff: r.diff,
+            ci_low: r.ci_low,
+            ci_high: r.ci_high,
+        })
+        .collect()
+}
+
+/// `report.html` of a comparison.
+pub fn compare_page(baseline: &Path, reform: &Path, rows: &[Row], charts: &[Chart]) -> Result<String, PageError> {
+    let (a, b) = (load_scenario(baseline)?, load_scenario(reform)?);
+    let largest = compare::largest_changes(rows, 20);
+    let all: Vec<&Row> = rows
+        .iter()
+        .filter(|r| matches!(r.scope.as_str(), "system" | "tier"))
+        .collect();
+    let mut body = format!(
+        "<p>Baseline <b>{}</b> ({}) against reform <b>{}</b> ({}), paired replication by replication on common seeds.</p>\n",
+        html::esc(&a.name),
+        html::esc(&baseline.display().to_string()),
+        html::esc(&b.name),
+        html::esc(&reform.display().to_string())
+    );
+    body.push_str("<h2>Largest changes</h2>\n");
+    body.push_str(&html::compare_table(&largest));
+    body.push_str(&figures(charts));
+    body.push_str("<h2>Every system and tier metric</h2>\n");
+    body.push_str(&html::compare_table(&all));
+    body.push_str("<p class=\"files\">Tables: <a href=\"compare.csv\">compare.csv</a></p>\n");
+    Ok(html::page(
+        &format!("tiersim compare: {} vs {}", a.name, b.name),
+        "Differences are reform - baseline, mean over paired replications with 95% t-intervals.",
+        &body,
+    ))
+}
+
+/// Draws a folder's charts and writes them and `report.html` into it.
+pub fn decorate(dir: &Path) -> Result<FolderKind, PageError> {
+    let kind = kind(dir).ok_or_else(|| PageError::Unknown(dir.to_path_buf()))?;
+    let (charts, page) = match kind {
+        FolderKind::Run => {
+            let charts = plot::run_charts(dir)?;
+            let page = run_page(dir, &charts)?;
+            (charts, page)
+        }
+        FolderKind::Sweep => {
+            let charts = plot::sweep_charts(dir)?;
+            let page = sweep_page(dir, &charts)?;
+            (charts, page)
+        }
+        FolderKind::Compare => return decorate_compare(dir).map(|_| FolderKind::Compare),
+    };
+    write_outputs(dir, &charts, &page)?;
+    Ok(kind)
+}
+
+fn write_outputs(dir: &Path, charts: &[Chart], page: &str) -> Result<(), PageError> {
+    plot::write_charts(dir, charts).map_err(|source| PageError::Io {
+        path: dir.join("charts"),
+        source,
+    })?;
+    let path = dir.join("report.html");
+    write_file_atomic(&path, page.as_bytes()).map_err(|source| PageError::Io { path, source })
+}
+
+/// A comparison folder remembers its two inputs in `compare.toml`.
+fn decorate_compare(dir: &Path) -> Result<(), PageError> {
+    let path = dir.join("compare.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| table_err(&path, e))?;
+    let t: toml::Table = text.parse().map_err(|e| table_err(&path, e))?;
+    let get = |k: &str| {
+        t.get(k)
+            .and_then(|v| v.as_str())
+            .map(PathBuf::from)
+            .ok_or_else(|| table_err(&path, format!("missing `{k}`")))
+    };
+    write_compare(&get("baseline")?, &get("reform")?, dir)
+}
+
+/// Compares two run folders into `out`: compare.csv, compare.toml, the
+/// chart and the report.
+pub fn write_compare(baseline: &Path, reform: &Path, out: &Path) -> Result<(), PageError> {
+    let rows = compare::compare(baseline, reform).map_err(|e| table_err(baseline, e))?;
+    let chart = plot::compare_chart(&differences(&compare::largest_changes(&rows, 20)))?;
+    let charts = [chart];
+    let page = compare_page(baseline, reform, &rows, &charts)?;
+    std::fs::create_dir_all(out).map_err(|source| PageError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let io = |path: PathBuf| move |source| PageError::Io { path, source };
+    write_file_atomic(&out.join("compare.csv"), &compare::csv(&rows)).map_err(io(out.join("compare.csv")))?;
+    let memo = format!(
+        "# The folders this comparison was made from (tiersim plot redraws it from them).\nbaseline = {}\nreform = {}\n",
+        toml::Value::String(baseline.display().to_string()),
+        toml::Value::String(reform.display().to_string())
+    );
+    write_file_atomic(&out.join("compare.toml"), memo.as_bytes()).map_err(io(out.join("compare.toml")))?;
+    write_outputs(out, &charts, &page)
+}

@@ -1,0 +1,214 @@
+//! Charts, reports and comparisons of saved runs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn tiersim() -> Command {
+    Command::cargo_bin("tiersim").unwrap()
+}
+
+const GAP: &str = "\n[policy.outpatient]\nrate = { village = 0.9, township = 0.9, county = 0.3, regional = 0.2 }\n";
+
+/// Runs the tiny county (optionally with a wide reimbursement gap) into `dir`.
+fn run_tiny(dir: &Path, reform: bool, extra: &[&str]) -> PathBuf {
+    let mut text = fs::read_to_string("tests/it/sweeps/tiny_base.toml").unwrap();
+    if reform {
+        text.push_str(GAP);
+    }
+    let file = dir.join(if reform { "reform.toml" } else { "base.toml" });
+    fs::write(&file, text).unwrap();
+    let out = dir.join(if reform { "reform" } else { "base" });
+    tiersim()
+        .args(["run", "--quiet", "--replications", "4", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .args(extra)
+        .assert()
+        .success();
+    out
+}
+
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            out.push((
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every `href`/`src` in the report points at a file that exists.
+fn assert_links_exist(dir: &Path, html: &str) {
+    for attr in ["href=\"", "src=\""] {
+        for part in html.split(attr).skip(1) {
+            let target = &part[..part.find('"').unwrap()];
+            assert!(dir.join(target).is_file(), "report links to missing {target}");
+        }
+    }
+}
+
+#[test]
+fn a_run_writes_every_chart_and_a_self_contained_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_tiny(tmp.path(), false, &[]);
+    let charts = files_under(&out.join("charts"));
+    let svgs: Vec<&(String, Vec<u8>)> = charts.iter().filter(|(n, _)| n.ends_with(".svg")).collect();
+    let pngs = charts.iter().filter(|(n, _)| n.ends_with(".png")).count();
+    assert!(
+        svgs.len() >= 7,
+        "expected the run charts, got {:?}",
+        charts.iter().map(|c| &c.0).collect::<Vec<_>>()
+    );
+    assert_eq!(svgs.len(), pngs, "each chart as PNG and SVG");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_eq!(html.matches("<figure>").count(), svgs.len(), "every chart inline");
+    assert!(!html.contains("<?xml"), "SVG prologs stripped for inline use");
+    assert_links_exist(&out, &html);
+    for word in ["Scenario", "Tiers", "System", "first_contact_share"] {
+        assert!(html.contains(word), "report lacks {word}");
+    }
+}
+
+#[test]
+fn plot_redraws_the_same_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_tiny(tmp.path(), false, &[]);
+    let before = (
+        files_under(&out.join("charts")),
+        fs::read(out.join("report.html")).unwrap(),
+    );
+    fs::remove_dir_all(out.join("charts")).unwrap();
+    fs::remove_file(out.join("report.html")).unwrap();
+    tiersim().arg("plot").arg(&out).assert().success();
+    let after = (
+        files_under(&out.join("charts")),
+        fs::read(out.join("report.html")).unwrap(),
+    );
+    assert!(
+        before == after,
+        "plot must reproduce the charts and report byte for byte"
+    );
+}
+
+#[test]
+fn no_charts_means_no_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_tiny(tmp.path(), false, &["--no-charts"]);
+    assert!(!out.join("charts").exists() && !out.join("report.html").exists());
+    assert!(out.join("summary.json").is_file());
+}
+
+fn compare_rows(dir: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(dir.join("compare.csv")).unwrap();
+    r.records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn system_row<'a>(rows: &'a [Vec<String>], metric: &str) -> &'a Vec<String> {
+    rows.iter().find(|r| r[0] == "system" && r[2] == metric).unwrap()
+}
+
+#[test]
+fn a_run_compared_with_itself_shows_no_difference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = run_tiny(tmp.path(), false, &["--no-charts"]);
+    let out = tmp.path().join("self");
+    tiersim()
+        .arg("compare")
+        .arg(&base)
+        .arg(&base)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = compare_rows(&out);
+    assert!(rows.len() > 50);
+    for r in &rows {
+        // scope, id, metric, baseline, reform, diff, sd, ci_low, ci_high, n, relative
+        if !r[5].is_empty() {
+            assert_eq!((r[5].as_str(), r[7].as_str(), r[8].as_str()), ("0", "0", "0"), "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn a_wider_gap_shows_up_in_the_comparison() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (base, reform) = (
+        run_tiny(tmp.path(), false, &["--no-charts"]),
+        run_tiny(tmp.path(), true, &["--no-charts"]),
+    );
+    let out = tmp.path().join("cmp");
+    let said = tiersim()
+        .arg("compare")
+        .arg(&base)
+        .arg(&reform)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(said.status.success());
+    assert!(String::from_utf8_lossy(&said.stdout).contains("largest changes (reform - baseline)"));
+    let rows = compare_rows(&out);
+    let share = system_row(&rows, "first_contact_grassroots_share");
+    let bypass = system_row(&rows, "bypass_rate");
+    let num = |s: &str| s.parse::<f64>().unwrap();
+    assert!(
+        num(&share[7]) > 0.0,
+        "grassroots share up with its interval above 0: {share:?}"
+    );
+    assert!(
+        num(&bypass[8]) < 0.0,
+        "bypass down with its interval below 0: {bypass:?}"
+    );
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<figure>").count(), 1);
+    assert_links_exist(&out, &html);
+    assert!(out.join("charts/largest_changes.svg").is_file() || files_under(&out.join("charts")).len() == 2);
+    // Runs on different seeds do not pair.
+    let other = tmp.path().join("other");
+    tiersim()
+        .args([
+            "run",
+            "--quiet",
+            "--no-charts",
+            "--seed",
+            "99",
+            "--replications",
+            "2",
+            "--out",
+        ])
+        .arg(&other)
+        .arg(tmp.path().join("base.toml"))
+        .assert()
+        .success();
+    let bad = tiersim().arg("compare").arg(&base).arg(&other).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("common seeds"));
+}
+
+#[test]
+fn a_sweep_writes_its_charts_and_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    tiersim()
+        .args(["sweep", "tests/it/sweeps/tiny_sweep.toml", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let charts = files_under(&out.join("charts"));
+    assert!(!charts.is_empty(), "a 2-D sweep draws heatmaps");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<figure>").count() * 2, charts.len());
+    assert_links_exist(&out, &html);
+}
