@@ -353,7 +353,12 @@ impl Recorder {
         }
         if warm <= arrived {
             acc.wait_sum += wait;
-            acc.waits.saturating_record((wait * 60.0).round() as u64);
+            // `record` grows the histogram; `saturating_record` would clamp
+            // long waits to its current top instead.
+            let seconds = (wait * 60.0).round() as u64;
+            if acc.waits.record(seconds).is_err() {
+                acc.waits.saturating_record(seconds);
+            }
         }
     }
 
@@ -662,7 +667,7 @@ impl FacilityAcc {
             followup_visits: 0,
             left: 0,
             wait_sum: 0.0,
-            waits: Histogram::new(3).expect("3 significant digits is a valid HDR setting"),
+            waits: wait_histogram(),
             queue: Integral::default(),
             busy: Integral::default(),
             on_duty: Integral::default(),
@@ -770,6 +775,14 @@ fn facility_metrics(
     push(scope, "inpatient_cost", a.inpatient_cost);
     push(scope, "fund", a.fund);
     push(scope, "oop", a.oop);
+}
+
+/// Waits in seconds, 3 significant digits; sized for a month and growing
+/// beyond it on demand.
+fn wait_histogram() -> Histogram<u64> {
+    let mut h = Histogram::new_with_bounds(1, 60 * 60 * 24 * 31, 3).expect("valid HDR bounds");
+    h.auto(true);
+    h
 }
 
 /// a / b, NaN when b is 0 (an undefined rate, reported as null).

@@ -193,20 +193,10 @@ pub fn write_charts(dir: &Path, charts: &[Chart]) -> io::Result<()> {
     let out = dir.join("charts");
     fs::create_dir_all(&out)?;
     for c in charts {
-        write_atomic(&out.join(format!("{}.png", c.name)), &c.png)?;
-        write_atomic(&out.join(format!("{}.svg", c.name)), c.svg.as_bytes())?;
+        crate::report::write_file_atomic(&out.join(format!("{}.png", c.name)), &c.png)?;
+        crate::report::write_file_atomic(&out.join(format!("{}.svg", c.name)), c.svg.as_bytes())?;
     }
     Ok(())
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path)
 }
 
 #[cfg(test)]

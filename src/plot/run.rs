@@ -115,7 +115,9 @@ impl TierStats {
         BarSeries {
             shade,
             values: stats.iter().map(|s| s.mean).collect(),
-            intervals: Some(stats.iter().map(|s| (s.lo, s.hi)).collect()),
+            // Every run metric is a count, a share, a time or money: an
+            // interval reaching below 0 says "small", not "negative".
+            intervals: Some(stats.iter().map(|s| (s.lo.max(0.0), s.hi)).collect()),
             notes: Vec::new(),
         }
     }

@@ -20,10 +20,11 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A chart to place in a report: its title and SVG markup.
+/// A chart to place in a report: its file stem in `charts/` and SVG markup
+/// (which carries its own title).
 pub struct Figure<'a> {
-    /// Caption.
-    pub title: &'a str,
+    /// File stem of `charts/<name>.png` and `.svg`.
+    pub name: &'a str,
     /// The SVG document.
     pub svg: &'a str,
 }
@@ -33,7 +34,8 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-
 .sub{color:#555}table{border-collapse:collapse;margin:1em 0;font-size:.9em}\
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f2f2f2}\
 td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}\
-figure svg{max-width:100%;height:auto}.files a{margin-right:1em}";
+figure svg{max-width:100%;height:auto}.files a{margin-right:1em}td{white-space:nowrap}\
+.scroll{overflow-x:auto}figcaption a{font-weight:normal;margin-left:.6em}";
 
 /// A whole page.
 pub fn page(title: &str, subtitle: &str, body: &str) -> String {
@@ -44,13 +46,17 @@ pub fn page(title: &str, subtitle: &str, body: &str) -> String {
     )
 }
 
-/// An HTML table; cells are escaped.
+/// An HTML table (scrolling sideways when narrow); cells are escaped; no
+/// header row when `headers` is empty.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::from("<table>\n<tr>");
-    for h in headers {
-        let _ = write!(out, "<th>{}</th>", esc(h));
+    let mut out = String::from("<div class=\"scroll\"><table>\n");
+    if !headers.is_empty() {
+        out.push_str("<tr>");
+        for h in headers {
+            let _ = write!(out, "<th>{}</th>", esc(h));
+        }
+        out.push_str("</tr>\n");
     }
-    out.push_str("</tr>\n");
     for row in rows {
         out.push_str("<tr>");
         for c in row {
@@ -58,7 +64,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n");
+    out.push_str("</table></div>\n");
     out
 }
 
@@ -70,8 +76,8 @@ pub fn figures(figs: &[Figure]) -> String {
         let svg = f.svg.find("<svg").map_or(f.svg, |i| &f.svg[i..]);
         let _ = write!(
             out,
-            "<figure>\n<figcaption>{}</figcaption>\n{svg}\n</figure>\n",
-            esc(f.title)
+            "<figure>\n{svg}\n<figcaption><a href=\"charts/{0}.png\">{0}.png</a><a href=\"charts/{0}.svg\">{0}.svg</a></figcaption>\n</figure>\n",
+            esc(f.name)
         );
     }
     out
@@ -109,7 +115,7 @@ pub fn scenario_summary(s: &Scenario) -> String {
             ),
         ],
     ];
-    format!("<h2>Scenario</h2>\n{}", table(&["", ""], &rows))
+    format!("<h2>Scenario</h2>\n{}", table(&[], &rows))
 }
 
 /// A number for a report cell: shares as %, large values with separators.

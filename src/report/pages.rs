@@ -88,7 +88,7 @@ fn figures(charts: &[Chart]) -> String {
     let figs: Vec<Figure> = charts
         .iter()
         .map(|c| Figure {
-            title: &c.title,
+            name: &c.name,
             svg: &c.svg,
         })
         .collect();

@@ -232,3 +232,29 @@ doctors = 3
         );
     }
 }
+
+/// M/M/1 FIFO: P(Wq > t) = rho exp(-(mu - lambda) t), so the q-quantile of
+/// the wait (q > 1 - rho) is ln(rho / (1 - q)) / (mu - lambda) (Kleinrock,
+/// Queueing Systems I, 3.1). Checks the HDR quantiles, long waits included.
+#[test]
+fn mm1_wait_quantiles_match_the_wait_distribution() {
+    let (mean, rho) = (10.0, 0.8);
+    let lambda = rho / mean;
+    let r = simulate(&scenario(&single_queue(1, mean, lambda, 400, 20)));
+    for (name, q) in [
+        ("wait_p50_minutes", 0.5),
+        ("wait_p90_minutes", 0.9),
+        ("wait_p95_minutes", 0.95),
+    ] {
+        let expected = (rho / (1.0 - q)).ln() / (1.0 / mean - lambda);
+        let w = summary(&r, Scope::Facility(0), name);
+        // HDR buckets hold 3 significant digits: 0.1% on top of the interval.
+        let tol = 0.001 * expected + 0.05;
+        assert!(
+            w.ci_low - tol <= expected && expected <= w.ci_high + tol,
+            "{name}: analytic {expected:.2} min outside [{:.2}, {:.2}]",
+            w.ci_low,
+            w.ci_high
+        );
+    }
+}
