@@ -65,19 +65,25 @@ pub fn simulate(
             })
             .collect()
     };
-    let runs = match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
+    let runs = on_threads(threads, go)?;
+    let summaries = metrics::summarise(&runs);
+    Ok(RunResult { world, runs, summaries })
+}
+
+/// Runs `f` on a pool of `threads` workers, or on the global pool (all
+/// cores) when `None`.
+fn on_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R, SweepError> {
+    match threads {
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| SweepError::ThreadPool {
                 threads: n,
                 message: e.to_string(),
             })?
-            .install(go),
-        None => go(),
-    };
-    let summaries = metrics::summarise(&runs);
-    Ok(RunResult { world, runs, summaries })
+            .install(f)),
+        None => Ok(f()),
+    }
 }
 
 /// Which slice of a sweep's points this process runs: the `index`-th
@@ -230,17 +236,7 @@ pub fn run_sweep(
                 }
             })
     };
-    match opts.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| SweepError::ThreadPool {
-                threads: n,
-                message: e.to_string(),
-            })?
-            .install(work)?,
-        None => work()?,
-    }
+    on_threads(opts.threads, work)??;
     let assembled = opts.shard.is_none();
     if assembled {
         store.assemble()?;
