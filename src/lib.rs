@@ -31,8 +31,11 @@
 //! - [`choice`], [`policy`]: pure logit and payment maths.
 //! - [`rng`]: named random streams.
 //! - [`metrics`]: collectors, warm-up filtering, summaries with t-intervals.
-//! - [`sweep`]: replications fanned out over threads, reduced in order.
-//! - [`report`]: output files (atomic) and the printed table.
+//! - [`sweep`]: replications and parameter sweeps fanned out over threads,
+//!   reduced in order; resumable, shardable, with a Slurm script.
+//! - [`report`]: output files (atomic), the printed table, `report.html`.
+//! - [`plot`]: charts (PNG and SVG) from saved tables only.
+//! - [`compare`]: paired differences of two runs on common seeds.
 //! - [`cli`]: the command line (the only module that knows clap).
 //!
 //! # Ordering and determinism
