@@ -17,11 +17,11 @@ pub struct Alternative {
     pub tier: Tier,
     /// Quality score.
     pub quality: f64,
-    /// Out-of-pocket cost of one visit [CNY].
+    /// Out-of-pocket cost of one visit \[CNY\].
     pub oop: f64,
-    /// Travel [minutes].
+    /// Travel \[minutes\].
     pub travel_minutes: f64,
-    /// Expected wait [minutes].
+    /// Expected wait \[minutes\].
     pub wait_minutes: f64,
     /// Whether the patient holds a contract with it.
     pub contracted: bool,

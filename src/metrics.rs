@@ -44,7 +44,7 @@ pub struct DailyRow {
     pub tier: Tier,
     /// Arrivals at the tier's facilities.
     pub arrivals: f64,
-    /// Mean wait of patients whose service started that day [minutes].
+    /// Mean wait of patients whose service started that day \[minutes\].
     pub mean_wait_minutes: f64,
     /// Largest total queue over the tier's facilities that day.
     pub max_queue: f64,
@@ -85,13 +85,13 @@ pub struct Ledger {
     pub boarding_at_end: u64,
     /// Patients in a bed at the horizon.
     pub inpatients_at_end: u64,
-    /// Sum of prices billed [CNY].
+    /// Sum of prices billed \[CNY\].
     pub price_total: f64,
-    /// Sum paid by the fund [CNY].
+    /// Sum paid by the fund \[CNY\].
     pub fund_total: f64,
-    /// Sum paid by patients [CNY].
+    /// Sum paid by patients \[CNY\].
     pub oop_total: f64,
-    /// Smallest wait seen [minutes] (infinity if none).
+    /// Smallest wait seen \[minutes\] (infinity if none).
     pub min_wait_minutes: f64,
 }
 
@@ -230,11 +230,11 @@ pub struct EpisodeEnd {
     pub within_county: bool,
     /// Some visit outside the home region.
     pub cross_region: bool,
-    /// Total travel [minutes].
+    /// Total travel \[minutes\].
     pub travel_minutes: f64,
-    /// Total billed for its visits and stay [CNY].
+    /// Total billed for its visits and stay \[CNY\].
     pub cost: f64,
-    /// Of which paid by the patient [CNY].
+    /// Of which paid by the patient \[CNY\].
     pub oop: f64,
 }
 
@@ -446,7 +446,7 @@ impl Recorder {
         self.ledger.discharges += 1;
     }
 
-    /// Rotation allowances paid at the end of a stint [CNY].
+    /// Rotation allowances paid at the end of a stint \[CNY\].
     pub fn allowance(&mut self, t: f64, amount: f64) {
         if self.measured(t) {
             self.system.rotation_allowance += amount;

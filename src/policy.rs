@@ -16,7 +16,7 @@ pub enum Care {
     Inpatient,
 }
 
-/// How one bill is split [CNY].
+/// How one bill is split \[CNY\].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Payment {
     /// Paid by the insurance fund.

@@ -43,7 +43,7 @@ impl Sampler {
         }
     }
 
-    /// One service time [minutes].
+    /// One service time \[minutes\].
     pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Exp(d) => d.sample(rng),
@@ -83,7 +83,7 @@ pub struct FacilityInfo {
     pub service: [Sampler; 4],
     /// Mean service minutes over the severity mix (for `live` wait beliefs).
     pub mean_service_minutes: f64,
-    /// Outpatient price per severity [CNY].
+    /// Outpatient price per severity \[CNY\].
     pub price: [f64; 4],
     /// Where a patient of each severity it cannot treat is referred: the
     /// partner if it can treat them, else the nearest facility that can.
@@ -92,9 +92,9 @@ pub struct FacilityInfo {
     pub partner: Option<FacilityId>,
     /// Inpatient beds.
     pub beds: u32,
-    /// Price of an inpatient day [CNY].
+    /// Price of an inpatient day \[CNY\].
     pub bed_day_price: f64,
-    /// Length-of-stay samplers per severity [days].
+    /// Length-of-stay samplers per severity \[days\].
     pub los_days: [Sampler; 4],
     /// Medical community.
     pub alliance: AllianceId,
@@ -107,7 +107,7 @@ pub struct FacilityInfo {
 pub struct ChoiceOption {
     /// The facility.
     pub facility: FacilityId,
-    /// Travel from the settlement [minutes].
+    /// Travel from the settlement \[minutes\].
     pub travel_minutes: f64,
     /// A contracted resident of this settlement holds a contract with it.
     pub contract: bool,

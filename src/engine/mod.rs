@@ -3,8 +3,8 @@
 //! Owns the run state; reads the [`World`] and never changes it. Handlers
 //! schedule events and notify the [`Recorder`]; they never look at the
 //! warm-up (the recorder filters). This file holds the loop, onsets, choice
-//! and the outpatient queue; [`inpatient`] holds beds, [`followup`] the
-//! two-way referral after treatment and [`rotation`] the doctor stints.
+//! and the outpatient queue; `inpatient` holds beds, `followup` the
+//! two-way referral after treatment and `rotation` the doctor stints.
 
 pub mod event;
 mod followup;
@@ -58,11 +58,11 @@ struct Sim<'w> {
     tier_on_duty: [u32; 4],
     episodes: Slab,
     recorder: Recorder,
-    /// Out-of-pocket of a self-referred visit, per scheme, facility and severity [CNY].
+    /// Out-of-pocket of a self-referred visit, per scheme, facility and severity \[CNY\].
     oop: [Vec<[f64; 4]>; 2],
-    /// Fund payments per resident this year, when a yearly cap applies [CNY].
+    /// Fund payments per resident this year, when a yearly cap applies \[CNY\].
     fund_this_year: Vec<f32>,
-    /// Word-of-mouth wait beliefs, per settlement option slot [minutes].
+    /// Word-of-mouth wait beliefs, per settlement option slot \[minutes\].
     wom: Vec<f64>,
     /// Start of each settlement's slots in `wom`.
     wom_offset: Vec<u32>,
@@ -70,7 +70,7 @@ struct Sim<'w> {
     severity_cum: [f64; 4],
     /// Onsets per presentation-window minute.
     onset_rate: f64,
-    /// Position of the onset process in window time [minutes].
+    /// Position of the onset process in window time \[minutes\].
     onset_clock: f64,
     next_token: u32,
     warmup: f64,
@@ -379,7 +379,7 @@ impl<'w> Sim<'w> {
         Some(self.candidates[i])
     }
 
-    /// The wait a patient expects at facility `f` under the scenario's beliefs [minutes].
+    /// The wait a patient expects at facility `f` under the scenario's beliefs \[minutes\].
     fn expected_wait(&self, f: u32, settlement: u32, slot: usize, t: f64) -> f64 {
         let state = &self.facilities[f as usize];
         match self.scenario.choice.beliefs {

@@ -159,17 +159,17 @@ pub enum Kind {
 /// An illness episode under way.
 #[derive(Clone, Copy, Debug)]
 pub struct Episode {
-    /// Onset [minutes].
+    /// Onset \[minutes\].
     pub onset: f64,
-    /// Arrival at the current facility [minutes].
+    /// Arrival at the current facility \[minutes\].
     pub arrival: f64,
-    /// Travel so far [minutes].
+    /// Travel so far \[minutes\].
     pub travel_minutes: f64,
-    /// Billed so far [CNY].
+    /// Billed so far \[CNY\].
     pub cost: f64,
-    /// Paid by the patient so far [CNY].
+    /// Paid by the patient so far \[CNY\].
     pub oop: f64,
-    /// When the current bed wait or stay began [minutes].
+    /// When the current bed wait or stay began \[minutes\].
     pub bed_since: f64,
     /// The resident.
     pub resident: u32,
@@ -271,7 +271,7 @@ pub struct QueueEntry {
     pub episode: u32,
     /// Arrival token; a mismatch means the patient already left.
     pub token: u32,
-    /// Arrival time [minutes].
+    /// Arrival time \[minutes\].
     pub arrival: f64,
 }
 
@@ -287,19 +287,19 @@ pub struct FacilityState {
     pub queues: Vec<VecDeque<QueueEntry>>,
     /// Queue discipline.
     pub discipline: Discipline,
-    /// When it last closed [minutes]: patients who arrived before are
+    /// When it last closed \[minutes\]: patients who arrived before are
     /// still served after closing.
     pub last_close: f64,
-    /// Yesterday's mean wait (for `published` beliefs) [minutes].
+    /// Yesterday's mean wait (for `published` beliefs) \[minutes\].
     pub published_wait: f64,
-    /// Sum of waits started today [minutes].
+    /// Sum of waits started today \[minutes\].
     pub day_wait_sum: f64,
     /// Services started today.
     pub day_waits: u32,
     /// Doctors on the staff now (rotation moves them); a doctor removed
     /// while busy leaves after the current patient.
     pub doctors: u32,
-    /// Quality now: base plus rotation boosts [score].
+    /// Quality now: base plus rotation boosts \[score\].
     pub quality: f64,
     /// Base quality (grows with training from rotation stints).
     pub base_quality: f64,

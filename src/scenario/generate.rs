@@ -15,9 +15,9 @@ use super::{Point, Settlement, Tier};
 /// Generator settings from `[region.generate]`, defaults filled in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GenerateParams {
-    /// Centre of the county (the county seat) [km].
+    /// Centre of the county (the county seat) \[km\].
     pub center_km: Point,
-    /// Radius of the disk villages lie in [km].
+    /// Radius of the disk villages lie in \[km\].
     pub radius_km: f64,
     /// Number of villages.
     pub villages: u32,

@@ -114,37 +114,37 @@ impl Hours {
     }
 }
 
-/// A service-time distribution [minutes].
+/// A service-time distribution \[minutes\].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ServiceDist {
     /// Exponential with the given mean.
     Exponential {
-        /// Mean [minutes].
+        /// Mean \[minutes\].
         mean_minutes: f64,
     },
     /// Lognormal with the given mean and coefficient of variation.
     Lognormal {
-        /// Mean [minutes].
+        /// Mean \[minutes\].
         mean_minutes: f64,
         /// Coefficient of variation (sd / mean).
         cv: f64,
     },
     /// Gamma with the given mean and coefficient of variation.
     Gamma {
-        /// Mean [minutes].
+        /// Mean \[minutes\].
         mean_minutes: f64,
         /// Coefficient of variation (sd / mean).
         cv: f64,
     },
     /// Always the same duration.
     Fixed {
-        /// Duration [minutes].
+        /// Duration \[minutes\].
         mean_minutes: f64,
     },
 }
 
 impl ServiceDist {
-    /// Mean service time [minutes].
+    /// Mean service time \[minutes\].
     pub fn mean_minutes(&self) -> f64 {
         match *self {
             ServiceDist::Exponential { mean_minutes }
@@ -188,17 +188,17 @@ pub struct RegionId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FacilityId(pub u32);
 
-/// A point on the plane [km].
+/// A point on the plane \[km\].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Point {
-    /// East [km].
+    /// East \[km\].
     pub x: f64,
-    /// North [km].
+    /// North \[km\].
     pub y: f64,
 }
 
 impl Point {
-    /// Straight-line distance [km].
+    /// Straight-line distance \[km\].
     pub fn dist_km(self, other: Point) -> f64 {
         (self.x - other.x).hypot(self.y - other.y)
     }
@@ -297,7 +297,7 @@ pub struct IncomeGroup {
 pub struct Admission {
     /// Probability of admission per severity.
     pub prob: [f64; 4],
-    /// Longest wait for a bed before transfer to the partner [hours].
+    /// Longest wait for a bed before transfer to the partner \[hours\].
     pub max_boarding_hours: f64,
     /// Coefficient of variation of length of stay (lognormal).
     pub los_cv: f64,
@@ -332,7 +332,7 @@ pub struct Telemedicine {
     pub site_names: Vec<String>,
     /// Probability a patient one level above capability is treated on site.
     pub success_prob: f64,
-    /// Extra consultation time of a tele-assisted visit [minutes].
+    /// Extra consultation time of a tele-assisted visit \[minutes\].
     pub consult_minutes: f64,
 }
 
@@ -347,7 +347,7 @@ pub struct Rotation {
     pub pairs: Vec<(FacilityId, FacilityId)>,
     /// Doctors per destination site.
     pub doctors_per_site: u32,
-    /// Length of a stint [days].
+    /// Length of a stint \[days\].
     pub days_on: u32,
     /// Days from one stint start to the next.
     pub cycle_days: u32,
@@ -361,14 +361,14 @@ pub struct Rotation {
     pub quality_cap: Option<f64>,
     /// The destination treats one severity level higher during a stint.
     pub capability_boost: bool,
-    /// Allowance per rotating doctor-day [CNY].
+    /// Allowance per rotating doctor-day \[CNY\].
     pub allowance_per_day: f64,
 }
 
 /// Medical community global budget.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Budget {
-    /// Budget per resident per year [CNY].
+    /// Budget per resident per year \[CNY\].
     pub per_capita_year: f64,
 }
 
@@ -396,7 +396,7 @@ impl Scenario {
 /// Travel on the plane.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Travel {
-    /// Average door-to-door speed [km/h].
+    /// Average door-to-door speed \[km/h\].
     pub speed_kmh: f64,
     /// Road distance / straight-line distance.
     pub detour_factor: f64,
@@ -429,7 +429,7 @@ pub struct Demand {
 pub struct ChoiceParams {
     /// Nearest facilities of each tier in the choice set.
     pub nearest_per_tier: u32,
-    /// Facilities farther than this are left out [minutes].
+    /// Facilities farther than this are left out \[minutes\].
     pub max_travel_minutes: f64,
     /// Wait beliefs.
     pub beliefs: Beliefs,
@@ -464,11 +464,11 @@ pub struct TierParams {
     pub discipline: Discipline,
     /// Service-time distribution per severity.
     pub service: [ServiceDist; 4],
-    /// Outpatient price per visit, per severity [CNY].
+    /// Outpatient price per visit, per severity \[CNY\].
     pub outpatient_price: [f64; 4],
-    /// Price of an inpatient day [CNY].
+    /// Price of an inpatient day \[CNY\].
     pub bed_day_price: f64,
-    /// Mean length of stay per severity [days].
+    /// Mean length of stay per severity \[days\].
     pub los_days: [f64; 4],
 }
 
@@ -522,11 +522,11 @@ pub struct Facility {
     pub discipline: Discipline,
     /// Service-time distribution per severity.
     pub service: [ServiceDist; 4],
-    /// Outpatient price per visit, per severity [CNY].
+    /// Outpatient price per visit, per severity \[CNY\].
     pub outpatient_price: [f64; 4],
-    /// Price of an inpatient day [CNY].
+    /// Price of an inpatient day \[CNY\].
     pub bed_day_price: f64,
-    /// Mean length of stay per severity [days].
+    /// Mean length of stay per severity \[days\].
     pub los_days: [f64; 4],
     /// Medical community it belongs to.
     pub alliance: AllianceId,
@@ -554,13 +554,13 @@ pub struct Policy {
 pub struct SchemePolicy {
     /// Outpatient reimbursement rate per tier, in [0, 1].
     pub outpatient_rate: [f64; 4],
-    /// Outpatient deductible per visit, per tier [CNY].
+    /// Outpatient deductible per visit, per tier \[CNY\].
     pub outpatient_deductible: [f64; 4],
     /// Inpatient reimbursement rate per tier, in [0, 1].
     pub inpatient_rate: [f64; 4],
-    /// Inpatient deductible per admission, per tier [CNY].
+    /// Inpatient deductible per admission, per tier \[CNY\].
     pub inpatient_deductible: [f64; 4],
-    /// Most the fund pays per resident per year [CNY]; `None`: no cap.
+    /// Most the fund pays per resident per year \[CNY\]; `None`: no cap.
     pub annual_cap: Option<f64>,
 }
 
@@ -583,7 +583,7 @@ pub struct Referral {
 /// Patients leaving without being seen.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Patience {
-    /// Mean patience [minutes] (exponential).
+    /// Mean patience \[minutes\] (exponential).
     pub mean_minutes: f64,
     /// Probability a patient who leaves tries another facility.
     pub retry_prob: f64,
