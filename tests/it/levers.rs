@@ -492,6 +492,15 @@ consult_minutes = 10
 
 /// Two candidate regional centers: the city's, 50 km from the county seat,
 /// and one 18 km away.
+/// A second regional center 18 km from the county seat (the "near" layout).
+const NEAR_RMC: &str = r#"
+[[facility]]
+name = "Near RMC"
+tier = "regional"
+region = "City"
+at_km = [18.0, 0.0]
+"#;
+
 fn layout(name: &str) -> Knobs {
     Knobs {
         top: format!("layout = \"{name}\"\n"),
@@ -502,14 +511,7 @@ facilities = ["City RMC"]
 facilities = ["Near RMC"]
 "#
         .into(),
-        facilities: r#"
-[[facility]]
-name = "Near RMC"
-tier = "regional"
-region = "City"
-at_km = [18.0, 0.0]
-"#
-        .into(),
+        facilities: NEAR_RMC.into(),
         ..Knobs::default()
     }
 }
@@ -801,14 +803,7 @@ facilities = ["Near RMC"]
 per_capita_year = 500
 "#
         .into(),
-        facilities: r#"
-[[facility]]
-name = "Near RMC"
-tier = "regional"
-region = "City"
-at_km = [18.0, 0.0]
-"#
-        .into(),
+        facilities: NEAR_RMC.into(),
         ..Knobs::default()
     })
 }
