@@ -21,51 +21,21 @@ CHROMIUM=/usr/bin/chromium
 WIDTH=1280
 HEIGHT=3000
 
-skip() {
-    echo "browser test: SKIPPED ($*)"
-    exit 0
-}
-say() { echo "browser test: $*"; }
-now() { date +%s; }
+TEST="browser test"
+# shellcheck source=lib.sh
+. .ci/lib.sh
 
 # --- 1. can it run here? ----------------------------------------------------
 [ "$(id -u)" = 0 ] || skip "needs root to install chromium with apt-get"
 command -v python3 >/dev/null 2>&1 || skip "no python3 to check the screenshot"
 
-t0=$(now)
 if [ ! -x "$CHROMIUM" ]; then
-    command -v apt-get >/dev/null 2>&1 || skip "chromium is not installed and there is no apt-get to install it"
-    say "installing chromium with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt_log=$(mktemp /tmp/tiersim-browser-apt.XXXXXX)
-    apt_install() {
-        timeout 900 apt-get install -y --no-install-recommends \
-            -o DPkg::Lock::Timeout=120 chromium >>"$apt_log" 2>&1
-    }
-    # Package lists younger than a day are used as they are; if installing
-    # from them fails (or they are older, or missing), update them first.
-    fresh=$(find /var/lib/apt/lists -maxdepth 1 -name '*_InRelease' -mmin -1440 2>/dev/null | head -n 1)
-    if [ -z "$fresh" ] || ! apt_install; then
-        if ! timeout 900 apt-get update >>"$apt_log" 2>&1; then
-            tail -n 5 "$apt_log" | sed 's/^/    /'
-            skip "apt-get update failed"
-        fi
-        if ! apt_install; then
-            tail -n 5 "$apt_log" | sed 's/^/    /'
-            skip "apt-get install chromium failed"
-        fi
-    fi
-    rm -f "$apt_log"
+    apt_install_or_skip chromium
     [ -x "$CHROMIUM" ] || skip "chromium installed but there is no $CHROMIUM"
-    say "installed in $(($(now) - t0)) s"
 fi
 
 # --- 2. build, then write a report ---------------------------------------------
-if command -v cargo >/dev/null 2>&1; then
-    cargo build --release --quiet
-fi
-[ -x "$BIN" ] || { say "FAILED: no $BIN (cargo build --release)"; exit 1; }
-[ -f "$SCENARIO" ] || { say "FAILED: no $SCENARIO"; exit 1; }
+build_or_fail "$SCENARIO"
 
 TMP=$(mktemp -d /tmp/tiersim-browser.XXXXXX)
 PASSED=""

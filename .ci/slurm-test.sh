@@ -19,12 +19,9 @@ SWEEP=$REPO/tests/it/sweeps/tiny_sweep.toml
 SHARDS=3
 BIN=$REPO/target/release/tiersim
 
-skip() {
-    echo "slurm test: SKIPPED ($*)"
-    exit 0
-}
-say() { echo "slurm test: $*"; }
-now() { date +%s; }
+TEST="slurm test"
+# shellcheck source=lib.sh
+. .ci/lib.sh
 
 # --- 1. can it run here? ----------------------------------------------------
 [ "$(id -u)" = 0 ] || skip "needs root to run the Slurm daemons"
@@ -37,32 +34,13 @@ have_slurm() {
 }
 export PATH="$PATH:/usr/sbin:/sbin"
 
-t0=$(now)
 if ! have_slurm; then
-    command -v apt-get >/dev/null 2>&1 || skip "Slurm is not installed and there is no apt-get to install it"
-    say "installing slurm-wlm and munge with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt_log=$(mktemp /tmp/tiersim-slurm-apt.XXXXXX)
-    if ! timeout 900 apt-get update >"$apt_log" 2>&1; then
-        tail -n 5 "$apt_log" | sed 's/^/    /'
-        skip "apt-get update failed"
-    fi
-    if ! timeout 900 apt-get install -y --no-install-recommends \
-        -o DPkg::Lock::Timeout=120 slurm-wlm munge >>"$apt_log" 2>&1; then
-        tail -n 5 "$apt_log" | sed 's/^/    /'
-        skip "apt-get install slurm-wlm munge failed"
-    fi
-    rm -f "$apt_log"
+    apt_install_or_skip slurm-wlm munge
     have_slurm || skip "slurm-wlm installed but its commands are missing"
-    say "installed in $(($(now) - t0)) s"
 fi
 
 # --- 2. build, then bring the cluster up --------------------------------------
-if command -v cargo >/dev/null 2>&1; then
-    cargo build --release --quiet
-fi
-[ -x "$BIN" ] || { say "FAILED: no $BIN (cargo build --release)"; exit 1; }
-[ -f "$SWEEP" ] || { say "FAILED: no $SWEEP"; exit 1; }
+build_or_fail "$SWEEP"
 
 TMP=$(mktemp -d /tmp/tiersim-slurm.XXXXXX)
 chmod 0755 "$TMP"
