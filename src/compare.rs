@@ -179,7 +179,7 @@ pub fn largest_changes(rows: &[Row], k: usize) -> Vec<&Row> {
 
 /// `compare.csv`: one row per metric.
 pub fn csv(rows: &[Row]) -> Vec<u8> {
-    let num = crate::sweep::store::num;
+    let num = crate::report::num;
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "scope", "id", "metric", "baseline", "reform", "diff", "sd", "ci_low", "ci_high", "n", "relative",

@@ -268,7 +268,6 @@ impl<'w> Sim<'w> {
     /// A fresh illness episode of `resident` starting at `t`.
     fn new_episode(&self, resident: u32, severity: Severity, t: f64) -> Episode {
         Episode {
-            onset: t,
             arrival: t,
             travel_minutes: 0.0,
             cost: 0.0,
@@ -285,7 +284,6 @@ impl<'w> Sim<'w> {
             self_referred: true,
             to_bed: false,
             down_pending: false,
-            tele: false,
             followups_left: 0,
             counted: t >= self.warmup,
             left_county: false,
@@ -529,7 +527,6 @@ impl<'w> Sim<'w> {
         let ep = self.episodes.get_mut(entry.episode);
         ep.phase = Phase::InService;
         ep.triage = !treated;
-        ep.tele = tele;
         let resident = ep.resident;
         let wait = t - ep.arrival;
         let state = &mut self.facilities[f as usize];

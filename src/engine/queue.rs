@@ -142,16 +142,6 @@ impl EventQueue {
         self.now = f64::from_bits(e.time);
         Some((self.now, unpack(e.event)))
     }
-
-    /// Pending events.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// True when nothing is pending.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
 }
 
 #[cfg(test)]

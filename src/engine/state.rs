@@ -159,8 +159,6 @@ pub enum Kind {
 /// An illness episode under way.
 #[derive(Clone, Copy, Debug)]
 pub struct Episode {
-    /// Onset \[minutes\].
-    pub onset: f64,
     /// Arrival at the current facility \[minutes\].
     pub arrival: f64,
     /// Travel so far \[minutes\].
@@ -193,8 +191,6 @@ pub struct Episode {
     pub to_bed: bool,
     /// The next follow-up visit is the first after a referral down.
     pub down_pending: bool,
-    /// The current consultation is tele-assisted.
-    pub tele: bool,
     /// Follow-up visits still to make.
     pub followups_left: u8,
     /// Onset after warm-up: its outcomes count.
@@ -247,11 +243,6 @@ impl Slab {
     /// Episodes still under way.
     pub fn live(&self) -> usize {
         self.items.len() - self.free.len()
-    }
-
-    /// Slots in use (for stepping tests).
-    pub fn capacity(&self) -> usize {
-        self.items.len()
     }
 
     /// Every live slot's episode (for end-of-run accounting).

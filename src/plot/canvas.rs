@@ -370,30 +370,13 @@ pub(crate) fn digits_for(x: f64) -> usize {
     }
 }
 
-/// `x` with `digits` decimals and thousands separators: 1234567.8 -> "1,234,567.8".
+/// `x` with `digits` decimals and thousands separators; "n/a" when undefined.
 pub(crate) fn fmt_num(x: f64, digits: usize) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
+    if x.is_finite() {
+        crate::report::grouped(x, digits)
+    } else {
+        "n/a".into()
     }
-    let s = format!("{:.*}", digits, x);
-    // A value that rounds to zero never reads "-0".
-    let (negative, body) = match s.strip_prefix('-') {
-        Some(rest) => (rest.bytes().any(|b| (b'1'..=b'9').contains(&b)), rest),
-        None => (false, s.as_str()),
-    };
-    let (int, frac) = body.split_once('.').map_or((body, None), |(i, f)| (i, Some(f)));
-    let mut out = String::from(if negative { "-" } else { "" });
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
 }
 
 /// A numeric axis: its range, tick positions and the decimals tick labels need.

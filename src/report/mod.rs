@@ -107,7 +107,7 @@ pub fn scope_label(world: &World, scope: Scope) -> (&'static str, String) {
 }
 
 /// A CSV number: shortest round-trip form, empty when undefined.
-fn num(x: f64) -> String {
+pub fn num(x: f64) -> String {
     if x.is_finite() { format!("{x}") } else { String::new() }
 }
 
@@ -256,18 +256,19 @@ pub fn write_run(dir: &OutputDir, world: &World, runs: &[RunOutput], summaries: 
         "system.csv",
         &csv_bytes(&["metric", "mean", "sd", "ci_low", "ci_high", "n"], system)?,
     )?;
-    dir.write("runs.csv", &runs_csv(world, runs)?)?;
+    dir.write("runs.csv", &runs_csv(world, runs, |_| true)?)?;
     dir.write("daily.csv", &daily_csv(runs)?)?;
     dir.write("scenario.toml", resolved_toml(&world.scenario).as_bytes())?;
     Ok(())
 }
 
 /// `runs.csv`: one row per replication x scope x metric.
-fn runs_csv(world: &World, runs: &[RunOutput]) -> io::Result<Vec<u8>> {
+pub fn runs_csv(world: &World, runs: &[RunOutput], include: impl Fn(Scope) -> bool) -> io::Result<Vec<u8>> {
     let seed = world.scenario.seed.to_string();
+    let include = &include;
     let rows = runs.iter().flat_map(|r| {
         let seed = seed.clone();
-        r.metrics.iter().map(move |m| {
+        r.metrics.iter().filter(move |m| include(m.scope)).map(move |m| {
             let (scope, id) = scope_label(world, m.scope);
             vec![
                 r.replication.to_string(),
@@ -325,18 +326,30 @@ pub fn resolved_toml(s: &Scenario) -> String {
 
 /// Thousands separators for a non-negative count, e.g. 300000 -> "300,000".
 pub fn thousands(x: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+    if x.is_finite() { grouped(x, 0) } else { "-".into() }
+}
+
+/// A finite `x` with `digits` decimals and thousands separators:
+/// 1234567.8 -> "1,234,567.8"; a value that rounds to zero never reads "-0".
+pub fn grouped(x: f64, digits: usize) -> String {
+    let s = format!("{:.*}", digits, x);
+    let (negative, body) = match s.strip_prefix('-') {
+        Some(rest) => (rest.bytes().any(|b| (b'1'..=b'9').contains(&b)), rest),
+        None => (false, s.as_str()),
+    };
+    let (int, frac) = body.split_once('.').map_or((body, None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(if negative { "-" } else { "" });
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
             out.push(',');
         }
         out.push(c);
     }
-    if x < 0.0 { format!("-{out}") } else { out }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
 }
 
 /// The compact per-tier table `tiersim run` prints.

@@ -231,7 +231,7 @@ pub fn run_sweep(
                     }
                 };
                 match finished {
-                    Some(runs) => store.save_point(pending[i], &point_csv(&worlds[i], &runs, opts.facility_metrics)),
+                    Some(runs) => store.save_point(pending[i], &point_csv(&worlds[i], &runs, opts.facility_metrics)?),
                     None => Ok(()),
                 }
             })
@@ -250,26 +250,12 @@ pub fn run_sweep(
 }
 
 /// One point's runs: replication, seed, scope, id, metric, value.
-fn point_csv(world: &World, runs: &[RunOutput], facility_metrics: bool) -> Vec<u8> {
-    let seed = world.scenario.seed.to_string();
-    let mut out = String::from("replication,seed,scope,id,metric,value\n");
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in runs {
-        for m in &r.metrics {
-            if matches!(m.scope, Scope::Facility(_)) && !facility_metrics {
-                continue;
-            }
-            let (scope, id) = report::scope_label(world, m.scope);
-            let _ = w.write_record([
-                r.replication.to_string().as_str(),
-                &seed,
-                scope,
-                &id,
-                m.name,
-                &store::num(m.value),
-            ]);
-        }
-    }
-    out.push_str(&String::from_utf8_lossy(&w.into_inner().unwrap_or_default()));
-    out.into_bytes()
+fn point_csv(world: &World, runs: &[RunOutput], facility_metrics: bool) -> Result<Vec<u8>, store::StoreError> {
+    report::runs_csv(world, runs, |scope| {
+        facility_metrics || !matches!(scope, Scope::Facility(_))
+    })
+    .map_err(|source| store::StoreError::Io {
+        path: "points".into(),
+        source,
+    })
 }

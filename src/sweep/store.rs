@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::describe;
+use crate::report::num;
 
 /// What a sweep folder holds results of.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,11 +200,6 @@ impl Store {
         write_atomic(&self.dir.join("runs.csv"), &runs)?;
         write_atomic(&self.dir.join("points.csv"), &points)
     }
-}
-
-/// A CSV number: shortest round-trip form, empty when undefined.
-pub fn num(x: f64) -> String {
-    if x.is_finite() { format!("{x}") } else { String::new() }
 }
 
 fn done_in(dir: &Path, total: usize) -> BTreeSet<usize> {
