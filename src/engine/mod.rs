@@ -12,6 +12,8 @@ mod inpatient;
 pub mod queue;
 mod rotation;
 pub mod state;
+#[cfg(test)]
+mod stepping;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};

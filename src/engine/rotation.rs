@@ -69,6 +69,7 @@ impl Sim<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::Sim;
+    use super::super::stepping::{arrive, run_until};
     use crate::scenario::{Scenario, Severity};
     use crate::world::World;
 
@@ -113,23 +114,6 @@ cycle_days = 3
         World::new(&Scenario::from_toml(text, "test").expect("valid"))
     }
 
-    /// A patient arrives at the county hospital (facility 0) at `t`.
-    fn arrive(sim: &mut Sim, t: f64) {
-        let id = sim.episodes.insert(sim.new_episode(0, Severity::Mild, t));
-        sim.travel_to(id, 0, 0.0, t);
-    }
-
-    /// Runs every pending event up to and including `until`.
-    fn run_until(sim: &mut Sim, until: f64) {
-        while let Some((t, e)) = sim.events.pop() {
-            if t > until {
-                sim.events.push(t, e);
-                return;
-            }
-            sim.handle(t, e);
-        }
-    }
-
     #[test]
     fn a_busy_doctor_leaves_after_the_current_patient() {
         let w = world();
@@ -138,7 +122,7 @@ cycle_days = 3
         // Two 60-minute consultations under way when the stint starts at
         // minute 1440 (ending at 1460 and 1480); a third patient queues.
         for t in [1400.0, 1420.0, 1430.0] {
-            arrive(&mut sim, t);
+            arrive(&mut sim, t, Severity::Mild);
         }
         assert_eq!((sim.facilities[0].busy, sim.facilities[0].queued), (2, 1));
         run_until(&mut sim, 1440.0);
