@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::report::{self, OutputDir};
+use crate::output::{self, Guard, Kind, OutputError};
+use crate::report;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sweep;
 
@@ -67,6 +68,10 @@ pub struct CompareArgs {
     /// How many of the largest changes to print.
     #[arg(long, default_value_t = 12)]
     pub top: usize,
+    /// If another tiersim is writing the same output folder, wait for it
+    /// instead of exiting with code 3.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `tiersim sweep`
@@ -102,6 +107,10 @@ pub struct SweepArgs {
     /// Do not draw charts or write report.html.
     #[arg(long)]
     pub no_charts: bool,
+    /// If another tiersim is writing the same output folder, wait for it
+    /// instead of exiting with code 3.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `tiersim merge`
@@ -113,6 +122,10 @@ pub struct MergeArgs {
     /// Where to write the combined tables [default: the first folder].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// If another tiersim is writing the same output folder, wait for it
+    /// instead of exiting with code 3.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `tiersim run`
@@ -141,6 +154,10 @@ pub struct RunArgs {
     /// Do not draw charts or write report.html.
     #[arg(long)]
     pub no_charts: bool,
+    /// If another tiersim is writing the same output folder, wait for it
+    /// instead of exiting with code 3.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `tiersim check`
@@ -157,6 +174,9 @@ pub enum Failure {
     /// Bad input: exit 2. Each line is printed after `error: `.
     #[error("{}", .0.join("\n"))]
     Input(Vec<String>),
+    /// Another tiersim holds the output folder: exit 3.
+    #[error("{0}")]
+    Busy(String),
     /// Anything else: exit 1.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -167,7 +187,18 @@ impl Failure {
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Input(_) => 2,
+            Failure::Busy(_) => 3,
             Failure::Other(_) => 1,
+        }
+    }
+}
+
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Failure {
+        match e.exit_code() {
+            2 => Failure::Input(vec![e.to_string()]),
+            3 => Failure::Busy(e.to_string()),
+            _ => Failure::Other(e.into()),
         }
     }
 }
@@ -204,7 +235,13 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("outputs").join(&scenario.name));
-    let dir = OutputDir::prepare(&out).with_context(|| format!("cannot write to {}", out.display()))?;
+    let guard = Guard {
+        inputs: args.scenario.iter().cloned().collect(),
+        wait: args.wait,
+        shared: false,
+    };
+    let dest = claim(&out, Kind::Run, &guard)?;
+    let dir = dest.stage()?;
     let bar = progress_bar(u64::from(scenario.replications), args.quiet);
     let result = sweep::simulate(&scenario, args.threads, || bar.inc(1)).map_err(anyhow::Error::from)?;
     bar.finish_and_clear();
@@ -213,9 +250,7 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
     if !args.no_charts {
         report::pages::decorate(dir.path()).with_context(|| format!("drawing charts for {}", out.display()))?;
     }
-    let written = dir
-        .commit()
-        .with_context(|| format!("moving outputs into {}", out.display()))?;
+    let written = dir.commit()?;
     if !args.quiet {
         print!("{}", report::tier_table(&result.world, &result.summaries));
         println!("outputs: {}/", written.display());
@@ -295,6 +330,13 @@ fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("outputs").join(&plan.name));
+    let guard = Guard {
+        inputs: sweep_inputs(&args.sweep),
+        wait: args.wait,
+        shared: args.shard.is_some(),
+    };
+    let dest = claim(&out, Kind::Sweep, &guard)?;
+    dest.open_in_place()?;
     if args.emit_slurm {
         return emit_slurm(&args, &plan, &out);
     }
@@ -371,12 +413,19 @@ fn emit_slurm(args: &SweepArgs, plan: &sweep::SweepPlan, out: &Path) -> Result<(
 
 fn merge_cmd(args: MergeArgs) -> Result<(), Failure> {
     let out = args.out.clone().unwrap_or_else(|| args.dirs[0].clone());
+    let guard = Guard {
+        inputs: args.dirs.iter().filter(|d| **d != out).cloned().collect(),
+        wait: args.wait,
+        shared: false,
+    };
+    let dest = claim(&out, Kind::Sweep, &guard)?;
     sweep::store::merge(&args.dirs, &out).map_err(|e| match e {
         sweep::store::StoreError::Incomplete { .. }
         | sweep::store::StoreError::Mismatch(_)
         | sweep::store::StoreError::NotASweep(_) => Failure::Input(vec![e.to_string()]),
         other => Failure::Other(other.into()),
     })?;
+    dest.open_in_place()?;
     println!(
         "merged {} folder(s) into {}/ (points.csv, runs.csv)",
         args.dirs.len(),
@@ -407,7 +456,15 @@ fn compare_cmd(args: CompareArgs) -> Result<(), Failure> {
     });
     let rows =
         crate::compare::compare(&args.baseline, &args.reform).map_err(|e| Failure::Input(vec![e.to_string()]))?;
-    report::pages::write_compare(&args.baseline, &args.reform, &out).map_err(anyhow::Error::from)?;
+    let guard = Guard {
+        inputs: vec![args.baseline.clone(), args.reform.clone()],
+        wait: args.wait,
+        shared: false,
+    };
+    let dest = claim(&out, Kind::Comparison, &guard)?;
+    let dir = dest.stage()?;
+    report::pages::write_compare(&args.baseline, &args.reform, dir.path()).map_err(anyhow::Error::from)?;
+    dir.commit()?;
     println!(
         "{:<60} {:>14} {:>14} {:>26}",
         "largest changes (reform - baseline)", "baseline", "reform", "difference [95% CI]"
@@ -424,6 +481,28 @@ fn compare_cmd(args: CompareArgs) -> Result<(), Failure> {
     }
     println!("outputs: {}/ (compare.csv, report.html)", out.display());
     Ok(())
+}
+
+/// Claims `out` for output of `kind` and prints what was recovered there.
+fn claim(out: &Path, kind: Kind, guard: &Guard) -> Result<output::Claim, Failure> {
+    Ok(output::claim(out, kind, guard, &mut |note| eprintln!("note: {note}"))?)
+}
+
+/// The files a sweep reads (itself, its base scenario and its design), so
+/// that `--out` is never a folder holding them.
+fn sweep_inputs(sweep: &Path) -> Vec<PathBuf> {
+    let dir = sweep.parent().unwrap_or(Path::new("."));
+    let table = std::fs::read_to_string(sweep)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .unwrap_or_default();
+    let mut inputs = vec![sweep.to_path_buf()];
+    for key in ["base", "design"] {
+        if let Some(p) = table.get(key).and_then(|v| v.as_str()) {
+            inputs.push(dir.join(p));
+        }
+    }
+    inputs
 }
 
 /// A sweep file names a `base` scenario; a scenario file never does.

@@ -33,7 +33,9 @@
 //! - [`metrics`]: collectors, warm-up filtering, summaries with t-intervals.
 //! - [`sweep`]: replications and parameter sweeps fanned out over threads,
 //!   reduced in order; resumable, shardable, with a Slurm script.
-//! - [`report`]: output files (atomic), the printed table, `report.html`.
+//! - [`output`]: output folders: what may be replaced, locks, staged
+//!   replacement and recovery after a kill.
+//! - [`report`]: output files, the printed table, `report.html`.
 //! - [`plot`]: charts (PNG and SVG) from saved tables only.
 //! - [`compare`]: paired differences of two runs on common seeds.
 //! - [`cli`]: the command line (the only module that knows clap).
@@ -55,6 +57,7 @@ pub mod cli;
 pub mod compare;
 pub mod engine;
 pub mod metrics;
+pub mod output;
 pub mod plot;
 pub mod policy;
 pub mod report;

@@ -1,5 +1,5 @@
 //! The `tiersim` binary: parse arguments, run, map failures to exit codes
-//! (0 ok, 1 runtime failure, 2 bad input).
+//! (0 ok, 1 runtime failure, 2 bad input, 3 output folder in use).
 
 use clap::Parser;
 use tiersim::cli::{self, Cli, Failure};
@@ -9,6 +9,7 @@ fn main() {
     if let Err(failure) = cli::run(cli) {
         match &failure {
             Failure::Input(lines) => lines.iter().for_each(|l| eprintln!("error: {l}")),
+            Failure::Busy(message) => eprintln!("error: {message}"),
             Failure::Other(e) => eprintln!("error: {e:#}"),
         }
         std::process::exit(failure.exit_code());

@@ -456,7 +456,14 @@ fn charts_of_a_real_run_and_sweep() {
     let scenario = crate::scenario::Scenario::load(&root.join("tiny_base.toml")).unwrap();
     let result = crate::sweep::simulate(&scenario, Some(2), || {}).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let out = crate::report::OutputDir::prepare(&tmp.path().join("run")).unwrap();
+    let claim = crate::output::claim(
+        &tmp.path().join("run"),
+        crate::output::Kind::Run,
+        &Default::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let out = claim.stage().unwrap();
     crate::report::write_run(&out, &result.world, &result.runs, &result.summaries).unwrap();
     let run = out.commit().unwrap();
     let charts = run_charts(&run).unwrap();

@@ -1,100 +1,25 @@
-//! Output files: JSON and CSV tables, written atomically.
+//! Output files: JSON and CSV tables.
 //!
-//! Everything goes into a hidden temporary folder beside the target and is
-//! renamed into place only when complete, so a failed or interrupted run
-//! never leaves a half-written output folder. Numbers are printed with
+//! A run's files go into a folder staged by [`crate::output`] and renamed
+//! into place only when complete, so a failed or interrupted run never
+//! leaves a half-written output folder. Numbers are printed with
 //! Rust's shortest round-trip formatting, so equal results give
 //! byte-identical files.
 
 use std::fmt::Write as _;
-use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
 use crate::metrics::{RunOutput, Scope, Summary};
+use crate::output::Staged;
 use crate::scenario::{Scenario, resolved};
 use crate::world::World;
 
 pub mod html;
 pub mod pages;
 
-/// A folder being written: files go to a temporary sibling until [`commit`](OutputDir::commit).
-pub struct OutputDir {
-    target: PathBuf,
-    tmp: PathBuf,
-    committed: bool,
-}
-
-impl OutputDir {
-    /// Creates the temporary folder now, so an unwritable destination is
-    /// reported before any simulation starts.
-    pub fn prepare(target: &Path) -> io::Result<OutputDir> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp)?;
-        }
-        fs::create_dir(&tmp)?;
-        Ok(OutputDir {
-            target: target.to_path_buf(),
-            tmp,
-            committed: false,
-        })
-    }
-
-    /// Writes one file into the temporary folder.
-    pub fn write(&self, name: &str, contents: &[u8]) -> io::Result<()> {
-        fs::write(self.tmp.join(name), contents)
-    }
-
-    /// The temporary folder being written.
-    pub fn path(&self) -> &Path {
-        &self.tmp
-    }
-
-    /// Moves the finished folder into place, replacing an older one.
-    pub fn commit(mut self) -> io::Result<PathBuf> {
-        if self.target.exists() {
-            let old = self.tmp.with_extension("old");
-            fs::rename(&self.target, &old)?;
-            fs::rename(&self.tmp, &self.target)?;
-            fs::remove_dir_all(&old)?;
-        } else {
-            fs::rename(&self.tmp, &self.target)?;
-        }
-        self.committed = true;
-        Ok(self.target.clone())
-    }
-}
-
-impl Drop for OutputDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.tmp);
-        }
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary sibling and a rename.
-pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path)
-}
+pub use crate::output::write_file_atomic;
 
 /// Name of a scope's subject: "system", a tier or a facility name.
 pub fn scope_label(world: &World, scope: Scope) -> (&'static str, String) {
@@ -200,7 +125,7 @@ pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
 }
 
 /// Writes every output of a run into `dir` (not yet committed).
-pub fn write_run(dir: &OutputDir, world: &World, runs: &[RunOutput], summaries: &[Summary]) -> io::Result<()> {
+pub fn write_run(dir: &Staged<'_>, world: &World, runs: &[RunOutput], summaries: &[Summary]) -> io::Result<()> {
     dir.write("summary.json", &summary_json(world, summaries))?;
     let tiers = summaries.iter().filter_map(|m| match m.scope {
         Scope::Tier(t) => {

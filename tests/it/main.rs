@@ -7,6 +7,7 @@ mod determinism;
 mod golden;
 mod invariants;
 mod levers;
+mod outputs;
 mod report;
 mod support;
 mod sweep;
