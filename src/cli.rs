@@ -65,7 +65,7 @@ pub struct CompareArgs {
     /// [default: outputs/compare-<baseline folder>-vs-<reform folder>].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// How many of the largest changes to print.
+    /// How many of the largest other changes to print (after the headline outcomes).
     #[arg(long, default_value_t = 12)]
     pub top: usize,
     /// If another tiersim is writing the same output folder, wait for it
@@ -454,8 +454,11 @@ fn compare_cmd(args: CompareArgs) -> Result<(), Failure> {
     let out = args.out.clone().unwrap_or_else(|| {
         Path::new("outputs").join(format!("compare-{}-vs-{}", name(&args.baseline), name(&args.reform)))
     });
-    let rows =
-        crate::compare::compare(&args.baseline, &args.reform).map_err(|e| Failure::Input(vec![e.to_string()]))?;
+    let comparison =
+        crate::compare::compare_runs(&args.baseline, &args.reform).map_err(|e| Failure::Input(vec![e.to_string()]))?;
+    if let Some(note) = comparison.pairing.note() {
+        eprintln!("note: {note}");
+    }
     let guard = Guard {
         inputs: vec![args.baseline.clone(), args.reform.clone()],
         wait: args.wait,
@@ -465,20 +468,8 @@ fn compare_cmd(args: CompareArgs) -> Result<(), Failure> {
     let dir = dest.stage()?;
     report::pages::write_compare(&args.baseline, &args.reform, dir.path()).map_err(anyhow::Error::from)?;
     dir.commit()?;
-    println!(
-        "{:<60} {:>14} {:>14} {:>26}",
-        "largest changes (reform - baseline)", "baseline", "reform", "difference [95% CI]"
-    );
-    for r in crate::compare::largest_changes(&rows, args.top) {
-        let c = |x: f64| report::html::cell(&r.metric, x);
-        println!(
-            "{:<60} {:>14} {:>14} {:>26}",
-            r.label(),
-            c(r.baseline),
-            c(r.reform),
-            format!("{} [{}, {}]", c(r.diff), c(r.ci_low), c(r.ci_high))
-        );
-    }
+    let ranked = crate::compare::rank(&comparison.rows, args.top);
+    print!("{}", report::terminal::comparison(&ranked, &comparison.pairing));
     println!("outputs: {}/ (compare.csv, report.html)", out.display());
     Ok(())
 }

@@ -123,17 +123,51 @@ pub fn cell(metric: &str, x: f64) -> String {
     if !x.is_finite() {
         return "-".into();
     }
-    let share = metric.contains("share")
-        || metric.ends_with("_rate")
-        || metric.contains("utilization")
-        || metric.contains("occupancy")
-        || metric.contains("adherence");
-    if share {
+    if is_fraction(metric) {
         format!("{:.1}%", 100.0 * x)
     } else if x.abs() >= 1000.0 {
         thousands(x)
     } else {
         format!("{x:.2}")
+    }
+}
+
+/// Whether a metric is a fraction (shown as %, its changes in percentage points).
+pub fn is_fraction(metric: &str) -> bool {
+    metric.contains("share")
+        || metric.ends_with("_rate")
+        || metric.contains("utilization")
+        || metric.contains("occupancy")
+        || metric.contains("adherence")
+}
+
+/// A change in a metric, signed: fractions in percentage points
+/// (3.8% -> 0.0% is "-3.8 pp", never "-3.8%"), others in the metric's unit.
+pub fn change_cell(metric: &str, x: f64) -> String {
+    if !x.is_finite() {
+        "-".into()
+    } else if is_fraction(metric) {
+        format!("{:+.1} pp", 100.0 * x)
+    } else {
+        let sign = if x > 0.0 {
+            "+"
+        } else if x < 0.0 {
+            "-"
+        } else {
+            ""
+        };
+        format!("{sign}{}", cell(metric, x.abs()))
+    }
+}
+
+/// A standardised effect (difference / standard error) for a table.
+pub fn effect_cell(t: f64) -> String {
+    if t.is_nan() {
+        "-".into()
+    } else if t.is_infinite() {
+        if t > 0.0 { "+inf" } else { "-inf" }.into()
+    } else {
+        format!("{t:+.1}")
     }
 }
 
@@ -146,13 +180,13 @@ pub fn compare_table(rows: &[&Row]) -> String {
                 r.label(),
                 cell(&r.metric, r.baseline),
                 cell(&r.metric, r.reform),
-                cell(&r.metric, r.diff),
-                format!("[{}, {}]", cell(&r.metric, r.ci_low), cell(&r.metric, r.ci_high)),
-                if r.relative().is_finite() {
-                    format!("{:+.1}%", 100.0 * r.relative())
-                } else {
-                    "-".into()
-                },
+                change_cell(&r.metric, r.diff),
+                format!(
+                    "[{}, {}]",
+                    change_cell(&r.metric, r.ci_low),
+                    change_cell(&r.metric, r.ci_high)
+                ),
+                effect_cell(r.standardised()),
                 r.n.to_string(),
             ]
         })
@@ -164,9 +198,24 @@ pub fn compare_table(rows: &[&Row]) -> String {
             "reform",
             "difference",
             "95% interval",
-            "relative",
+            "difference / SE",
             "n",
         ],
         &body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_changes_are_percentage_points_and_other_changes_signed() {
+        assert_eq!(change_cell("bypass_rate", -0.038), "-3.8 pp");
+        assert_eq!(change_cell("first_contact_share", 0.05), "+5.0 pp");
+        assert_eq!(change_cell("wait_mean_minutes", -2.5), "-2.50");
+        assert_eq!(change_cell("cost_total", 12345.0), "+12,345");
+        assert_eq!(effect_cell(f64::NEG_INFINITY), "-inf");
+        assert_eq!(effect_cell(2.04), "+2.0");
+    }
 }

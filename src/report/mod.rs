@@ -18,6 +18,7 @@ use crate::world::World;
 
 pub mod html;
 pub mod pages;
+pub mod terminal;
 
 pub use crate::output::write_file_atomic;
 
@@ -289,21 +290,29 @@ pub fn tier_table(world: &World, summaries: &[Summary]) -> String {
         Some(m) if m.mean.is_finite() => format!("{:.*}{unit}", digits, m.mean * scale),
         _ => "-".into(),
     };
+    let count = |m: Option<&Summary>| m.map_or_else(|| "-".into(), |m| thousands(m.mean));
     let days = f64::from(s.days - s.warmup_days);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: {} replication(s) x {} days ({} warm-up), {} residents, {} facilities",
-        s.name,
-        s.replications,
-        s.days,
-        s.warmup_days,
-        thousands(s.population() as f64),
-        world.facilities.len()
-    );
-    let _ = writeln!(
-        out,
-        "{:<9} {:>5} {:>15} {:>16} {:>16} {:>10} {:>15} {:>13} {:>10}",
+    let rows: Vec<Vec<String>> = crate::scenario::Tier::ALL
+        .into_iter()
+        .map(|tier| {
+            let scope = Scope::Tier(tier);
+            let sites = world.facilities.iter().filter(|f| f.tier == tier).count();
+            let visits =
+                get(scope, "arrivals").map(|m| format!("{} ±{}", thousands(m.mean / days), thousands(half(m) / days)));
+            vec![
+                tier.name().to_string(),
+                sites.to_string(),
+                pm(get(scope, "first_contact_share"), 100.0, 1, "%"),
+                visits.unwrap_or_else(|| "-".into()),
+                pm(get(scope, "wait_mean_minutes"), 1.0, 1, ""),
+                get(scope, "wait_p90_minutes").map_or_else(|| "-".into(), |m| format!("{:.1}", m.mean)),
+                pm(get(scope, "utilization"), 100.0, 1, "%"),
+                count(get(scope, "referrals_up_out")),
+                count(get(scope, "admissions")),
+            ]
+        })
+        .collect();
+    let header = [
         "tier",
         "sites",
         "first contact",
@@ -312,45 +321,34 @@ pub fn tier_table(world: &World, summaries: &[Summary]) -> String {
         "p90 min",
         "utilization",
         "referred up",
-        "admissions"
-    );
-    for tier in crate::scenario::Tier::ALL {
-        let scope = Scope::Tier(tier);
-        let sites = world.facilities.iter().filter(|f| f.tier == tier).count();
-        let visits =
-            get(scope, "arrivals").map(|m| format!("{} ±{}", thousands(m.mean / days), thousands(half(m) / days)));
-        let admissions = get(scope, "admissions").map_or_else(|| "-".into(), |m| thousands(m.mean));
-        let _ = writeln!(
-            out,
-            "{:<9} {:>5} {:>15} {:>16} {:>16} {:>10} {:>15} {:>13} {:>10}",
-            tier.name(),
-            sites,
-            pm(get(scope, "first_contact_share"), 100.0, 1, "%"),
-            visits.unwrap_or_else(|| "-".into()),
-            pm(get(scope, "wait_mean_minutes"), 1.0, 1, ""),
-            get(scope, "wait_p90_minutes")
-                .map(|m| format!("{:.1}", m.mean))
-                .unwrap_or_else(|| "-".into()),
-            pm(get(scope, "utilization"), 100.0, 1, "%"),
-            get(scope, "referrals_up_out")
-                .map(|m| thousands(m.mean))
-                .unwrap_or_else(|| "-".into()),
-            admissions,
-        );
-    }
+        "admissions",
+    ];
     let sys = |name: &str, scale: f64, digits: usize, unit: &str| pm(get(Scope::System, name), scale, digits, unit);
+    let system = [
+        (
+            "grassroots first contact",
+            sys("first_contact_grassroots_share", 100.0, 1, "%"),
+        ),
+        ("within county", sys("within_county_rate", 100.0, 1, "%")),
+        ("bypass", sys("bypass_rate", 100.0, 1, "%")),
+        ("travel min", sys("mean_travel_minutes", 1.0, 1, "")),
+        ("cost/episode CNY", sys("cost_per_episode", 1.0, 0, "")),
+        ("out-of-pocket share", sys("oop_share", 100.0, 1, "%")),
+        ("unmet episodes", count(get(Scope::System, "unmet_episodes"))),
+    ];
+    let mut out = String::new();
     let _ = writeln!(
         out,
-        "system: grassroots first contact {} | within county {} | bypass {} | travel {} min | cost/episode {} CNY | out-of-pocket share {} | unmet {}",
-        sys("first_contact_grassroots_share", 100.0, 1, "%"),
-        sys("within_county_rate", 100.0, 1, "%"),
-        sys("bypass_rate", 100.0, 1, "%"),
-        sys("mean_travel_minutes", 1.0, 1, ""),
-        sys("cost_per_episode", 1.0, 0, ""),
-        sys("oop_share", 100.0, 1, "%"),
-        get(Scope::System, "unmet_episodes")
-            .map(|m| thousands(m.mean))
-            .unwrap_or_else(|| "-".into()),
+        "{}: {} replication(s) x {} days ({} warm-up), {} residents, {} facilities; ± is the 95% interval's half-width",
+        s.name,
+        s.replications,
+        s.days,
+        s.warmup_days,
+        thousands(s.population() as f64),
+        world.facilities.len()
     );
+    let _ = writeln!(out, "{}", terminal::table(&header, &rows, &[0]));
+    let (names, values): (Vec<&str>, Vec<String>) = system.into_iter().unzip();
+    let _ = writeln!(out, "{}", terminal::table(&names, &[values], &[]));
     out
 }

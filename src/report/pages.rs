@@ -244,6 +244,7 @@ pub fn differences(rows: &[&Row]) -> Vec<Difference> {
 pub fn compare_page(baseline: &Path, reform: &Path, rows: &[Row], charts: &[Chart]) -> Result<String, PageError> {
     let (a, b) = (load_scenario(baseline)?, load_scenario(reform)?);
     let largest = compare::largest_changes(rows, 20);
+    let inputs = compare::rank(rows, 0).inputs;
     let all: Vec<&Row> = rows
         .iter()
         .filter(|r| matches!(r.scope.as_str(), "system" | "tier"))
@@ -255,9 +256,13 @@ pub fn compare_page(baseline: &Path, reform: &Path, rows: &[Row], charts: &[Char
         html::esc(&b.name),
         html::esc(&reform.display().to_string())
     );
-    body.push_str("<h2>Largest changes</h2>\n");
+    body.push_str("<h2>Headline outcomes and largest changes</h2>\n<p>Headline system outcomes first, then the other outcomes ranked by |difference| / standard error; changes in shares are in percentage points (pp).</p>\n");
     body.push_str(&html::compare_table(&largest));
     body.push_str(&figures(charts));
+    if !inputs.is_empty() {
+        body.push_str("<h2>Inputs that differ</h2>\n<p>These restate the scenarios' inputs, so they are not ranked as effects.</p>\n");
+        body.push_str(&html::compare_table(&inputs));
+    }
     body.push_str("<h2>Every system and tier metric</h2>\n");
     body.push_str(&html::compare_table(&all));
     body.push_str("<p class=\"files\">Tables: <a href=\"compare.csv\">compare.csv</a></p>\n");
@@ -324,10 +329,12 @@ pub fn write_compare(baseline: &Path, reform: &Path, out: &Path) -> Result<(), P
     })?;
     let io = |path: PathBuf| move |source| PageError::Io { path, source };
     write_file_atomic(&out.join("compare.csv"), &compare::csv(&rows)).map_err(io(out.join("compare.csv")))?;
+    // Absolute paths, so `tiersim plot` redraws it from any working directory.
+    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let memo = format!(
         "# The folders this comparison was made from (tiersim plot redraws it from them).\nbaseline = {}\nreform = {}\n",
-        toml::Value::String(baseline.display().to_string()),
-        toml::Value::String(reform.display().to_string())
+        toml::Value::String(absolute(baseline).display().to_string()),
+        toml::Value::String(absolute(reform).display().to_string())
     );
     write_file_atomic(&out.join("compare.toml"), memo.as_bytes()).map_err(io(out.join("compare.toml")))?;
     write_outputs(out, &charts, &page)

@@ -158,7 +158,15 @@ fn a_wider_gap_shows_up_in_the_comparison() {
         .output()
         .unwrap();
     assert!(said.status.success());
-    assert!(String::from_utf8_lossy(&said.stdout).contains("largest changes (reform - baseline)"));
+    let stdout = String::from_utf8_lossy(&said.stdout);
+    assert!(stdout.contains("headline outcomes"), "{stdout}");
+    // Shares change in percentage points, never in "%".
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("| first_contact_grassroots_share"))
+        .unwrap();
+    assert!(line.contains(" pp"), "{line}");
+    assert_eq!(line.matches('%').count(), 2, "only the two levels are in %: {line}");
     let rows = compare_rows(&out);
     let share = system_row(&rows, "first_contact_grassroots_share");
     let bypass = system_row(&rows, "bypass_rate");
@@ -211,4 +219,65 @@ fn a_sweep_writes_its_charts_and_report() {
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(html.matches("<figure>").count() * 2, charts.len());
     assert_links_exist(&out, &html);
+}
+
+#[test]
+fn compare_pairs_the_common_replications_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = run_tiny(tmp.path(), false, &["--no-charts"]);
+    let fewer = tmp.path().join("fewer");
+    tiersim()
+        .args(["run", "--quiet", "--no-charts", "--replications", "3", "--out"])
+        .arg(&fewer)
+        .arg(tmp.path().join("base.toml"))
+        .assert()
+        .success();
+    let out = tmp.path().join("cmp");
+    let said = tiersim()
+        .arg("compare")
+        .arg(&base)
+        .arg(&fewer)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(said.status.success());
+    let stderr = String::from_utf8_lossy(&said.stderr);
+    assert!(
+        stderr.contains("4 replication(s) and the reform 3: paired the 3 they share (0-2)"),
+        "{stderr}"
+    );
+    for r in compare_rows(&out) {
+        // n counts pairs where the metric is defined (0 where it never is).
+        assert!(
+            r[9] == "3" || (r[9] == "0" && r[5].is_empty()),
+            "n is the number of pairs: {r:?}"
+        );
+    }
+    assert_eq!(system_row(&compare_rows(&out), "episodes")[9], "3");
+}
+
+#[test]
+fn plot_redraws_a_comparison_from_another_working_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = run_tiny(tmp.path(), false, &["--no-charts"]);
+    let reform = run_tiny(tmp.path(), true, &["--no-charts"]);
+    let work = tmp.path().join("work");
+    fs::create_dir(&work).unwrap();
+    // Relative paths, as a user types them, from `work`.
+    tiersim()
+        .current_dir(&work)
+        .args(["compare", "../base", "../reform", "--out", "cmp"])
+        .assert()
+        .success();
+    let memo = fs::read_to_string(work.join("cmp/compare.toml")).unwrap();
+    assert!(!memo.contains("\"../base\""), "paths are absolute: {memo}");
+    let before = fs::read(work.join("cmp/compare.csv")).unwrap();
+    tiersim()
+        .current_dir(tmp.path())
+        .args(["plot", "work/cmp"])
+        .assert()
+        .success();
+    assert_eq!(fs::read(work.join("cmp/compare.csv")).unwrap(), before);
+    let _ = (base, reform);
 }
