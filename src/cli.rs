@@ -33,17 +33,51 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario (the built-in baseline if none is given) and write its outputs.
+    #[command(after_help = "Examples:
+  tiersim run                                   # the built-in baseline county
+  tiersim run scenarios/county_community.toml -r 20 --out outputs/cc
+  tiersim run my_county.toml --seed 7 --days 200 --progress always")]
     Run(RunArgs),
     /// Validate scenario (or sweep) files and report every problem at once (exit 2 if any).
+    #[command(after_help = "Examples:
+  tiersim check scenarios/*.toml scenarios/sweeps/*.toml
+  cat my_county.toml | tiersim check -          # a scenario on standard input")]
     Check(CheckArgs),
     /// Run a parameter sweep: scenario variants x replications, resumable and shardable.
+    #[command(after_help = "Examples:
+  tiersim sweep scenarios/sweeps/township_rate.toml
+  tiersim sweep my_sweep.toml --shard 2/8 --out outputs/big   # then: tiersim merge outputs/big
+  tiersim sweep my_sweep.toml --emit-slurm --shards 16")]
     Sweep(SweepArgs),
     /// Combine the folders of sharded sweep runs into the tables an unsharded run writes.
+    #[command(after_help = "Examples:
+  tiersim merge outputs/big                     # shards that wrote one folder
+  tiersim merge node1/big node2/big --out outputs/big")]
     Merge(MergeArgs),
     /// Redraw the charts and report.html of output folders from their saved tables.
+    #[command(after_help = "Examples:
+  tiersim plot outputs/county-baseline outputs/township-rate")]
     Plot(PlotArgs),
     /// Compare two runs on common seeds: every metric's difference with its 95% interval.
+    #[command(after_help = "Examples:
+  tiersim run scenarios/reform_vs_baseline/baseline.toml
+  tiersim run scenarios/reform_vs_baseline/reform.toml
+  tiersim compare outputs/reform-pair-baseline outputs/reform-pair-reform --top 20")]
     Compare(CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Examples:
+  tiersim completions bash > ~/.local/share/bash-completion/completions/tiersim
+  tiersim completions zsh > ~/.zfunc/_tiersim
+  tiersim completions fish > ~/.config/fish/completions/tiersim.fish")]
+    Completions(CompletionsArgs),
+}
+
+/// `tiersim completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `tiersim plot`
@@ -104,6 +138,10 @@ pub struct SweepArgs {
     /// No progress bar and no summary line; errors only.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Progress on stderr: auto (a bar on a terminal), always (plain lines
+    /// elsewhere, for notebooks and subprocesses) or never.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
+    pub progress: ProgressMode,
     /// Do not draw charts or write report.html.
     #[arg(long)]
     pub no_charts: bool,
@@ -122,6 +160,9 @@ pub struct MergeArgs {
     /// Where to write the combined tables [default: the first folder].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Do not draw charts or write report.html.
+    #[arg(long)]
+    pub no_charts: bool,
     /// If another tiersim is writing the same output folder, wait for it
     /// instead of exiting with code 3.
     #[arg(long)]
@@ -151,6 +192,10 @@ pub struct RunArgs {
     /// No table and no progress bar; errors only.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Progress on stderr: auto (a bar on a terminal), always (plain lines
+    /// elsewhere, for notebooks and subprocesses) or never.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
+    pub progress: ProgressMode,
     /// Do not draw charts or write report.html.
     #[arg(long)]
     pub no_charts: bool,
@@ -163,7 +208,7 @@ pub struct RunArgs {
 /// `tiersim check`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Scenario or sweep files (TOML).
+    /// Scenario or sweep files (TOML); `-` reads a scenario from standard input.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
 }
@@ -218,6 +263,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Merge(args) => merge_cmd(args),
         Command::Plot(args) => plot_cmd(args),
         Command::Compare(args) => compare_cmd(args),
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            clap_complete::generate(args.shell, &mut Cli::command(), "tiersim", &mut std::io::stdout());
+            Ok(())
+        }
     }
 }
 
@@ -242,7 +292,7 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
     };
     let dest = claim(&out, Kind::Run, &guard)?;
     let dir = dest.stage()?;
-    let bar = progress_bar(u64::from(scenario.replications), args.quiet);
+    let bar = progress_bar(u64::from(scenario.replications), args.progress, args.quiet);
     let result = sweep::simulate(&scenario, args.threads, || bar.inc(1)).map_err(anyhow::Error::from)?;
     bar.finish_and_clear();
     report::write_run(&dir, &result.world, &result.runs, &result.summaries)
@@ -288,6 +338,10 @@ fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
 fn check_cmd(args: CheckArgs) -> Result<(), Failure> {
     let mut lines = Vec::new();
     for path in &args.scenarios {
+        if path.as_os_str() == "-" {
+            check_stdin(&mut lines);
+            continue;
+        }
         if is_sweep_file(path) {
             match sweep::plan(path) {
                 Ok(p) => println!(
@@ -319,6 +373,29 @@ fn check_cmd(args: CheckArgs) -> Result<(), Failure> {
     }
 }
 
+/// `tiersim check -`: a scenario on standard input, reported as `<stdin>`.
+fn check_stdin(lines: &mut Vec<String>) {
+    use std::io::Read;
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        lines.push(format!("<stdin>: cannot read standard input: {e}"));
+        return;
+    }
+    if text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("base")) {
+        lines.push("<stdin>: a sweep file names its base scenario relative to itself, so check it from a file: tiersim check SWEEP.toml".into());
+        return;
+    }
+    match Scenario::from_toml(&text, "<stdin>") {
+        Ok(s) => println!(
+            "ok: <stdin>: scenario \"{}\", {} residents, {} facilities",
+            s.name,
+            report::thousands(s.population() as f64),
+            s.facilities.len()
+        ),
+        Err(e) => lines.extend(e.lines()),
+    }
+}
+
 fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
     let plan = sweep::plan(&args.sweep).map_err(|e| Failure::Input(e.lines))?;
     if args.threads == Some(0) || args.shards == 0 || args.cpus_per_task == 0 {
@@ -340,7 +417,7 @@ fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
     if args.emit_slurm {
         return emit_slurm(&args, &plan, &out);
     }
-    let bar = progress_bar(0, args.quiet);
+    let bar = progress_bar(0, args.progress, args.quiet);
     let opts = sweep::SweepOptions {
         out: out.clone(),
         threads: args.threads,
@@ -426,10 +503,14 @@ fn merge_cmd(args: MergeArgs) -> Result<(), Failure> {
         other => Failure::Other(other.into()),
     })?;
     dest.open_in_place()?;
+    if !args.no_charts {
+        report::pages::decorate(&out).with_context(|| format!("drawing charts for {}", out.display()))?;
+    }
     println!(
-        "merged {} folder(s) into {}/ (points.csv, runs.csv)",
+        "merged {} folder(s) into {}/ (points.csv, runs.csv{})",
         args.dirs.len(),
-        out.display()
+        out.display(),
+        if args.no_charts { "" } else { ", report.html" }
     );
     Ok(())
 }
@@ -504,18 +585,79 @@ fn is_sweep_file(path: &Path) -> bool {
         .is_some_and(|t| t.contains_key("base"))
 }
 
-/// A progress bar on stderr, hidden when quiet or not on a terminal.
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if quiet {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
+/// When to show progress on stderr.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    /// A bar when stderr is a terminal, nothing otherwise.
+    #[default]
+    Auto,
+    /// Always: a bar on a terminal, else a plain line at most once a second
+    /// (notebooks, subprocesses, CI logs).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// A progress bar on stderr for `len` runs, drawn as `mode` says (never when quiet).
+fn progress_bar(len: u64, mode: ProgressMode, quiet: bool) -> ProgressBar {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    let (target, template) = match mode {
+        _ if quiet => (ProgressDrawTarget::hidden(), BAR),
+        ProgressMode::Never => (ProgressDrawTarget::hidden(), BAR),
+        ProgressMode::Always if !terminal => (ProgressDrawTarget::term_like_with_hz(Box::new(Lines), 1), LINE),
+        _ => (ProgressDrawTarget::stderr(), BAR),
+    };
+    let bar = ProgressBar::with_draw_target(Some(len), target);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} runs {pos}/{len} [{bar:30}] {elapsed_precise} eta {eta}")
-            .expect("the progress template is valid")
+        ProgressStyle::with_template(template)
+            .expect("the progress templates are valid")
             .progress_chars("=> "),
     );
     bar
+}
+
+const BAR: &str = "{spinner} runs {pos}/{len} [{bar:30}] {elapsed_precise} eta {eta}";
+const LINE: &str = "progress: runs {pos}/{len} ({percent}%), {elapsed_precise} elapsed, eta {eta}";
+
+/// A "terminal" that prints each redraw as one plain line on stderr and
+/// ignores cursor movement: progress for readers that are not terminals.
+#[derive(Debug)]
+struct Lines;
+
+impl indicatif::TermLike for Lines {
+    fn width(&self) -> u16 {
+        120
+    }
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, line: &str) -> std::io::Result<()> {
+        self.write_str(line)
+    }
+    fn write_str(&self, line: &str) -> std::io::Result<()> {
+        // indicatif writes the last line of a redraw without its newline.
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        use std::io::Write;
+        writeln!(std::io::stderr(), "{}", line.trim_end())
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

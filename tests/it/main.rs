@@ -4,6 +4,7 @@
 mod beliefs;
 mod cli;
 mod determinism;
+mod ecosystem;
 mod golden;
 mod invariants;
 mod levers;

@@ -1,0 +1,122 @@
+//! Fitting the tools people use (issue 10): completions, examples in every
+//! `--help`, progress off a terminal, `check -`, and `merge` writing what an
+//! unsharded sweep writes.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn tiersim() -> Command {
+    Command::cargo_bin("tiersim").unwrap()
+}
+
+#[test]
+fn completions_for_every_shell_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = tiersim().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for sub in ["run", "check", "sweep", "merge", "plot", "compare"] {
+            assert!(text.contains(sub), "{shell} completions lack {sub}");
+        }
+        assert!(text.contains("progress"), "{shell} completions lack flags");
+    }
+    let bad = tiersim().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn every_subcommand_help_shows_examples() {
+    for sub in ["run", "check", "sweep", "merge", "plot", "compare", "completions"] {
+        let out = tiersim().args([sub, "--help"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Examples:\n  tiersim "),
+            "{sub} --help has no examples:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn progress_always_prints_plain_lines_when_stderr_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |mode: &str, out: &str| {
+        let o = tiersim()
+            .args([
+                "run",
+                "tests/it/sweeps/tiny_base.toml",
+                "-r",
+                "2",
+                "--no-charts",
+                "--progress",
+                mode,
+            ])
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let always = run("always", "a");
+    assert!(always.contains("progress: runs 2/2 (100%)"), "{always}");
+    assert!(
+        !always.contains('\r') && !always.contains('\x1b'),
+        "no terminal control codes: {always:?}"
+    );
+    assert!(!run("auto", "b").contains("progress"), "auto draws only on a terminal");
+    assert!(!run("never", "c").contains("progress"));
+}
+
+#[test]
+fn check_reads_a_scenario_from_standard_input() {
+    let text = fs::read_to_string("scenarios/baseline.toml").unwrap();
+    let ok = tiersim()
+        .args(["check", "-"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: <stdin>: scenario \"county-baseline\""));
+    let broken = text.replace("b_travel", "b_trvel");
+    let bad = tiersim().args(["check", "-"]).write_stdin(broken).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("<stdin>: choice.b_trvel"), "{stderr}");
+}
+
+#[test]
+fn merge_writes_the_charts_and_report_an_unsharded_sweep_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let sharded = tmp.path().join("sharded");
+    let sweep = "tests/it/sweeps/tiny_sweep.toml";
+    tiersim()
+        .args(["sweep", sweep, "-q", "--out"])
+        .arg(&whole)
+        .assert()
+        .success();
+    for k in ["1/2", "2/2"] {
+        tiersim()
+            .args(["sweep", sweep, "-q", "--shard", k, "--out"])
+            .arg(&sharded)
+            .assert()
+            .success();
+    }
+    assert!(!sharded.join("report.html").exists());
+    tiersim().arg("merge").arg(&sharded).assert().success();
+    let listing = |d: &Path| {
+        let mut v: Vec<_> = fs::read_dir(d.join("charts"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(listing(&sharded), listing(&whole));
+    assert_eq!(
+        fs::read(sharded.join("report.html")).unwrap(),
+        fs::read(whole.join("report.html")).unwrap()
+    );
+}
