@@ -93,6 +93,7 @@ impl Kind {
                 "alliances.csv",
                 "system.csv",
                 "runs.csv",
+                "runs_wide.csv",
                 "daily.csv",
                 "scenario.toml",
                 "report.html",
@@ -101,6 +102,7 @@ impl Kind {
             Kind::Sweep => &[
                 "points",
                 "points.csv",
+                "points_wide.csv",
                 "runs.csv",
                 "scenario.toml",
                 "report.html",

@@ -183,6 +183,7 @@ pub fn write_run(dir: &Staged<'_>, world: &World, runs: &[RunOutput], summaries:
         &csv_bytes(&["metric", "mean", "sd", "ci_low", "ci_high", "n"], system)?,
     )?;
     dir.write("runs.csv", &runs_csv(world, runs, |_| true)?)?;
+    dir.write("runs_wide.csv", &runs_wide_csv(world, runs)?)?;
     dir.write("daily.csv", &daily_csv(runs)?)?;
     dir.write("scenario.toml", resolved_toml(&world.scenario).as_bytes())?;
     Ok(())
@@ -207,6 +208,71 @@ pub fn runs_csv(world: &World, runs: &[RunOutput], include: impl Fn(Scope) -> bo
         })
     });
     csv_bytes(&["replication", "seed", "scope", "id", "metric", "value"], rows)
+}
+
+/// A column name for wide tables, from its parts (`tier`, `county`,
+/// `wait_mean_minutes` -> `tier_county_wait_mean_minutes`): letters, digits
+/// and underscores only, starting with a letter, so R's `check.names`,
+/// pandas and Excel keep it as it is. Other characters (a Chinese alliance
+/// name, a space, a dot of a key path) become `_` or, when not ASCII,
+/// `u` and their code point in hex, so distinct names stay distinct.
+pub fn wide_name(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('_');
+        }
+        for c in part.chars() {
+            match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '_' => out.push(c),
+                c if c.is_ascii() => out.push('_'),
+                c => {
+                    let _ = write!(out, "u{:x}", u32::from(c));
+                }
+            }
+        }
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert(0, 'x');
+    }
+    out
+}
+
+/// The wide-table column of a system, tier or alliance metric; `None` for
+/// facility metrics (too many columns: they stay in the long tables).
+fn wide_column(world: &World, scope: Scope, metric: &str) -> Option<String> {
+    match scope {
+        Scope::System => Some(wide_name(&["system", metric])),
+        Scope::Tier(t) => Some(wide_name(&["tier", t.name(), metric])),
+        Scope::Alliance(i) => Some(wide_name(&["alliance", &world.scenario.alliances[i as usize], metric])),
+        Scope::Facility(_) => None,
+    }
+}
+
+/// `runs_wide.csv`: one row per replication, one column per system, tier
+/// and alliance metric (for pandas, R and Excel).
+fn runs_wide_csv(world: &World, runs: &[RunOutput]) -> io::Result<Vec<u8>> {
+    let Some(first) = runs.first() else {
+        return csv_bytes(&["replication", "seed"], std::iter::empty());
+    };
+    let columns: Vec<(Scope, &str, String)> = first
+        .metrics
+        .iter()
+        .filter_map(|m| wide_column(world, m.scope, m.name).map(|c| (m.scope, m.name, c)))
+        .collect();
+    let mut header = vec!["replication", "seed"];
+    header.extend(columns.iter().map(|(_, _, c)| c.as_str()));
+    let seed = world.scenario.seed.to_string();
+    let rows = runs.iter().map(|r| {
+        let mut row = vec![r.replication.to_string(), seed.clone()];
+        row.extend(
+            columns
+                .iter()
+                .map(|(scope, name, _)| r.get(*scope, name).map_or_else(String::new, num)),
+        );
+        row
+    });
+    csv_bytes(&header, rows)
 }
 
 /// `daily.csv`: tidy, one row per replication x day x tier x metric.

@@ -147,6 +147,7 @@ impl Store {
         }
         let mut runs = csv::Writer::from_writer(Vec::new());
         let mut points = csv::Writer::from_writer(Vec::new());
+        let mut wide = Wide::default();
         let cols = &self.manifest.columns;
         let header = |tail: &[&str]| -> Vec<String> {
             std::iter::once("point".to_string())
@@ -188,6 +189,7 @@ impl Store {
             }
             for (key, values) in groups {
                 let (mean, sd, lo, hi, n) = describe(values);
+                wide.add(p, &key, mean);
                 let mut row = vec![p.to_string()];
                 row.extend(labels.iter().cloned());
                 row.extend(key);
@@ -197,8 +199,62 @@ impl Store {
         }
         let runs = runs.into_inner().map_err(|e| csv_err(e.into_error().into()))?;
         let points = points.into_inner().map_err(|e| csv_err(e.into_error().into()))?;
+        let wide = wide.csv(cols, &self.manifest.points).map_err(csv_err)?;
         write_atomic(&self.dir.join("runs.csv"), &runs)?;
-        write_atomic(&self.dir.join("points.csv"), &points)
+        write_atomic(&self.dir.join("points.csv"), &points)?;
+        write_atomic(&self.dir.join("points_wide.csv"), &wide)
+    }
+}
+
+/// `points_wide.csv` being built: one row per point, one column per
+/// system, tier and alliance metric (its mean over replications).
+#[derive(Default)]
+struct Wide {
+    /// Column names in first-seen order.
+    columns: Vec<String>,
+    index: std::collections::HashMap<String, usize>,
+    /// Per point, the mean of each column (NaN where absent).
+    rows: Vec<Vec<f64>>,
+}
+
+impl Wide {
+    /// Records the mean of (scope, id, metric) at point `p`.
+    fn add(&mut self, p: usize, key: &[String], mean: f64) {
+        let [scope, id, metric] = key else { return };
+        let name = match scope.as_str() {
+            "system" => crate::report::wide_name(&["system", metric]),
+            "tier" | "alliance" => crate::report::wide_name(&[scope, id, metric]),
+            _ => return,
+        };
+        let next = self.columns.len();
+        let col = *self.index.entry(name.clone()).or_insert_with(|| {
+            self.columns.push(name);
+            next
+        });
+        if self.rows.len() <= p {
+            self.rows.resize(p + 1, Vec::new());
+        }
+        let row = &mut self.rows[p];
+        if row.len() <= col {
+            row.resize(col + 1, f64::NAN);
+        }
+        row[col] = mean;
+    }
+
+    fn csv(&self, axes: &[String], labels: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["point".to_string()];
+        header.extend(axes.iter().map(|a| crate::report::wide_name(&[a])));
+        header.extend(self.columns.iter().cloned());
+        w.write_record(&header)?;
+        for (p, point) in labels.iter().enumerate() {
+            let mut row = vec![p.to_string()];
+            row.extend(point.iter().cloned());
+            let values = self.rows.get(p).map(Vec::as_slice).unwrap_or_default();
+            row.extend((0..self.columns.len()).map(|c| values.get(c).map_or_else(String::new, |v| num(*v))));
+            w.write_record(&row)?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
     }
 }
 

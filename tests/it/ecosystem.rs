@@ -120,3 +120,83 @@ fn merge_writes_the_charts_and_report_an_unsharded_sweep_writes() {
         fs::read(whole.join("report.html")).unwrap()
     );
 }
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+/// What R's `make.names` leaves unchanged (and pandas and Excel too).
+fn survives_check_names(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[test]
+fn wide_tables_hold_one_row_per_replication_and_per_point_with_safe_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A Chinese alliance name and facility names must not leak into column names.
+    let run = tmp.path().join("run");
+    let scenario = tmp.path().join("cc.toml");
+    fs::copy("scenarios/county_community.toml", &scenario).unwrap();
+    tiersim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["-r", "2", "--days", "40", "--no-charts", "-q", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    let (header, rows) = read_csv(&run.join("runs_wide.csv"));
+    assert_eq!(rows.len(), 2, "one row per replication");
+    assert_eq!(&header[..2], ["replication", "seed"]);
+    let mut seen = std::collections::BTreeSet::new();
+    for h in &header {
+        assert!(survives_check_names(h), "column {h:?} would be renamed by R");
+        assert!(seen.insert(h), "duplicate column {h}");
+    }
+    // Every value is the long table's value.
+    let (_, long) = read_csv(&run.join("runs.csv"));
+    for (scope, id, metric, column) in [
+        ("system", "system", "bypass_rate", "system_bypass_rate"),
+        ("tier", "county", "wait_mean_minutes", "tier_county_wait_mean_minutes"),
+    ] {
+        let c = header.iter().position(|h| h == column).unwrap();
+        for row in &rows {
+            let want = long
+                .iter()
+                .find(|l| l[0] == row[0] && l[2] == scope && l[3] == id && l[4] == metric)
+                .unwrap();
+            assert_eq!(row[c], want[5], "{column} replication {}", row[0]);
+        }
+    }
+    // Sweeps: one row per point.
+    let sweep = tmp.path().join("sweep");
+    tiersim()
+        .args(["sweep", "tests/it/sweeps/tiny_sweep.toml", "-q", "--no-charts", "--out"])
+        .arg(&sweep)
+        .assert()
+        .success();
+    let (header, rows) = read_csv(&sweep.join("points_wide.csv"));
+    assert_eq!(rows.len(), 6);
+    assert_eq!(
+        &header[..3],
+        ["point", "policy_outpatient_rate_township", "tiers_county_doctors"]
+    );
+    assert!(header.iter().all(|h| survives_check_names(h)), "{header:?}");
+    let (_, long) = read_csv(&sweep.join("points.csv"));
+    let c = header
+        .iter()
+        .position(|h| h == "system_first_contact_grassroots_share")
+        .unwrap();
+    for row in &rows {
+        let want = long
+            .iter()
+            .find(|l| l[0] == row[0] && l[3] == "system" && l[5] == "first_contact_grassroots_share")
+            .unwrap();
+        assert_eq!(row[c], want[6], "point {}", row[0]);
+    }
+}
