@@ -7,6 +7,7 @@ mod determinism;
 mod golden;
 mod invariants;
 mod levers;
+mod messages;
 mod report;
 mod support;
 mod sweep;
