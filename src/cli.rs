@@ -236,6 +236,35 @@ impl Failure {
             Failure::Other(_) => 1,
         }
     }
+
+    /// What to print, each line after `error: `.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            Failure::Input(lines) => lines.clone(),
+            Failure::Busy(message) => vec![message.clone()],
+            Failure::Other(e) => vec![cause_chain(e)],
+        }
+    }
+}
+
+/// An error and its causes joined by `: ` (as `{:#}` does), each cause
+/// once: one whose text the message before it already shows (an error
+/// whose message ends in `: {source}`) is not repeated.
+pub fn cause_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut shown = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !shown.is_empty() && shown.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+        shown = text;
+    }
+    out
 }
 
 impl From<OutputError> for Failure {

@@ -2,16 +2,12 @@
 //! (0 ok, 1 runtime failure, 2 bad input, 3 output folder in use).
 
 use clap::Parser;
-use tiersim::cli::{self, Cli, Failure};
+use tiersim::cli::{self, Cli};
 
 fn main() {
     let cli = Cli::parse();
     if let Err(failure) = cli::run(cli) {
-        match &failure {
-            Failure::Input(lines) => lines.iter().for_each(|l| eprintln!("error: {l}")),
-            Failure::Busy(message) => eprintln!("error: {message}"),
-            Failure::Other(e) => eprintln!("error: {e:#}"),
-        }
+        failure.lines().iter().for_each(|l| eprintln!("error: {l}"));
         std::process::exit(failure.exit_code());
     }
 }

@@ -22,6 +22,30 @@ impl Problem {
             message: message.into(),
         }
     }
+
+    /// The path with entry names left out, as a sweep axis or a serde
+    /// error spells it: `facility "X" (facility[3]).doctors` -> `facility[3].doctors`.
+    pub fn plain_path(&self) -> String {
+        let mut out = String::new();
+        let mut rest = self.path.as_str();
+        // Each named entry reads `key "name" (key[i])`.
+        while let Some(quote) = rest.find(" \"") {
+            let key_start = rest[..quote].rfind(['.', ')']).map_or(0, |i| i + 1);
+            let key = &rest[key_start..quote];
+            let open = format!("\" ({key}[");
+            let Some(name_end) = rest[quote + 2..].find(&open).map(|i| i + quote + 2) else {
+                break;
+            };
+            let Some(close) = rest[name_end..].find(')').map(|i| i + name_end) else {
+                break;
+            };
+            out.push_str(&rest[..key_start]);
+            out.push_str(&rest[name_end + 3..close]);
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 /// Why a scenario could not be loaded. Fatal: nothing can run.
@@ -41,6 +65,14 @@ pub enum ScenarioError {
         /// The file (or a label for text that came from elsewhere).
         origin: String,
         /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The file is a sweep file (it names `base = ...`), not a scenario.
+    #[error("{origin}: {message}")]
+    NotAScenario {
+        /// The file.
+        origin: String,
+        /// What it is and how to run it.
         message: String,
     },
     /// The TOML is well formed but its contents are not a valid scenario.

@@ -7,15 +7,16 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use serde_path_to_error::Segment;
-
 use super::error::{Problem, ScenarioError, did_you_mean};
 
 mod levers;
+mod parse;
 use super::generate::{self, GenerateParams};
 use super::raw::*;
 use super::*;
 use levers::{Alliances, FacilityNames};
+pub(crate) use parse::syntax_message;
+use parse::{follows_from, parse_raw};
 
 /// Reads and checks a scenario file; also returns the resolved raw form.
 pub fn load(path: &Path) -> Result<(Scenario, RawScenario), ScenarioError> {
@@ -32,6 +33,12 @@ pub fn from_toml(text: &str, origin: &str) -> Result<(Scenario, RawScenario), Sc
         origin: origin.to_string(),
         message: syntax_message(text, &e),
     })?;
+    if let Some(message) = super::kind::not_a_scenario(&table, origin) {
+        return Err(ScenarioError::NotAScenario {
+            origin: origin.to_string(),
+            message,
+        });
+    }
     from_table(table, origin)
 }
 
@@ -40,7 +47,15 @@ pub fn from_table(table: toml::Table, origin: &str) -> Result<(Scenario, RawScen
     let (raw, mut problems) = parse_raw(toml::Value::Table(table));
     let mut checker = Checker::default();
     let scenario = checker.scenario(&raw);
-    problems.append(&mut checker.problems);
+    // A key removed for a type error is not also missing, nor are the
+    // tables that hold it empty: one problem, one message.
+    let reported: Vec<String> = problems.iter().map(Problem::plain_path).collect();
+    problems.extend(
+        checker
+            .problems
+            .into_iter()
+            .filter(|p| !follows_from(&p.plain_path(), &reported)),
+    );
     if problems.is_empty() {
         let resolved = super::resolved::to_raw(&scenario);
         Ok((scenario, resolved))
@@ -51,125 +66,6 @@ pub fn from_table(table: toml::Table, origin: &str) -> Result<(Scenario, RawScen
             origin: origin.to_string(),
             problems,
         })
-    }
-}
-
-/// "line 3, column 7: invalid table header" from a TOML parse error.
-pub(crate) fn syntax_message(text: &str, e: &toml::de::Error) -> String {
-    let message = e.message().trim().replace('\n', "; ");
-    match e.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {column}: {message}")
-        }
-        None => message,
-    }
-}
-
-/// Deserialises, and on each type error or unknown key records it, removes
-/// the offending key and tries again, so one run reports all of them.
-fn parse_raw(mut value: toml::Value) -> (RawScenario, Vec<Problem>) {
-    let mut problems = Vec::new();
-    for _ in 0..100 {
-        let err = match serde_path_to_error::deserialize::<_, RawScenario>(value.clone()) {
-            Ok(raw) => return (raw, problems),
-            Err(err) => err,
-        };
-        let mut segments: Vec<Segment> = err.path().iter().cloned().collect();
-        let message = err.inner().message().trim().to_string();
-        let message = message.as_str();
-        let problem = if let Some((key, expected)) = split_unknown(message, "unknown field `") {
-            // serde_path_to_error stops at the table that holds the unknown key.
-            if !matches!(segments.last(), Some(Segment::Map { key: k }) if *k == key) {
-                segments.push(Segment::Map { key: key.clone() });
-            }
-            let hint = did_you_mean(&key, expected.iter().map(String::as_str)).unwrap_or_default();
-            Problem::new(
-                display_path(&segments),
-                format!("unknown key `{key}`{hint}; allowed keys here: {}", expected.join(", ")),
-            )
-        } else if let Some((found, expected)) = split_unknown(message, "unknown variant `") {
-            let hint = did_you_mean(&found, expected.iter().map(String::as_str)).unwrap_or_default();
-            Problem::new(
-                display_path(&segments),
-                format!(
-                    "\"{found}\" is not allowed: expected one of {}{hint}",
-                    expected.join(", ")
-                ),
-            )
-        } else {
-            Problem::new(display_path(&segments), friendly_type_error(message))
-        };
-        problems.push(problem);
-        if !remove_at(&mut value, &segments) {
-            return (RawScenario::default(), problems);
-        }
-    }
-    (RawScenario::default(), problems)
-}
-
-/// Splits "unknown field `x`, expected one of `a`, `b`" into ("x", [a, b]).
-fn split_unknown(message: &str, prefix: &str) -> Option<(String, Vec<String>)> {
-    let rest = message.strip_prefix(prefix)?;
-    let (found, rest) = rest.split_once('`')?;
-    let expected = rest.split('`').skip(1).step_by(2).map(str::to_string).collect();
-    Some((found.to_string(), expected))
-}
-
-/// serde's "invalid type: string \"x\", expected f64" in a user's words.
-fn friendly_type_error(message: &str) -> String {
-    let message = message
-        .replace("expected f64", "expected a number")
-        .replace("expected i64", "expected a whole number")
-        .replace("expected a boolean", "expected true or false")
-        .replace("expected an array of length 2", "expected [x_km, y_km]")
-        .replace("invalid type: ", "found ");
-    message.lines().next().unwrap_or_default().to_string()
-}
-
-/// `facility[3].doctors` style path from serde segments.
-fn display_path(segments: &[Segment]) -> String {
-    let mut out = String::new();
-    for s in segments {
-        match s {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-            }
-            Segment::Unknown => out.push_str(".?"),
-        }
-    }
-    if out.is_empty() { "(top level)".into() } else { out }
-}
-
-/// Removes the value at `segments` (or, for an array element, the whole
-/// array) so parsing can go on. False if nothing could be removed.
-fn remove_at(value: &mut toml::Value, segments: &[Segment]) -> bool {
-    let Some(last_key) = segments.iter().rposition(|s| matches!(s, Segment::Map { .. })) else {
-        return false;
-    };
-    let mut cur = value;
-    for s in &segments[..last_key] {
-        cur = match (s, cur) {
-            (Segment::Map { key }, toml::Value::Table(t)) => match t.get_mut(key) {
-                Some(v) => v,
-                None => return false,
-            },
-            (Segment::Seq { index }, toml::Value::Array(a)) => match a.get_mut(*index) {
-                Some(v) => v,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
-    match (&segments[last_key], cur) {
-        (Segment::Map { key }, toml::Value::Table(t)) => t.remove(key).is_some(),
-        _ => false,
     }
 }
 
@@ -813,7 +709,8 @@ impl Checker {
                         RegionId(0)
                     }
                 },
-                None if regions.len() == 1 => RegionId(0),
+                // With no region, `region` has its own message already.
+                None if regions.len() <= 1 => RegionId(0),
                 None => {
                     self.push(
                         format!("{path}.region"),

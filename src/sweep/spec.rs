@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::scenario::error::did_you_mean;
-use crate::scenario::{Scenario, ScenarioError, validate};
+use crate::scenario::{Scenario, ScenarioError, kind, validate};
 
 /// A sweep file as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSweep {
+pub(crate) struct RawSweep {
     name: Option<String>,
     base: Option<String>,
     replications: Option<i64>,
@@ -95,6 +95,13 @@ pub fn plan(file: &Path) -> Result<SweepPlan, SweepInputError> {
         lines: vec![format!("{origin}: {msg}")],
     };
     let text = std::fs::read_to_string(file).map_err(|e| fail(format!("cannot read sweep file: {e}")))?;
+    if let Some(message) = text
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|t| kind::not_a_sweep(&t, &origin))
+    {
+        return Err(fail(message));
+    }
     let raw: RawSweep = toml::from_str(&text).map_err(|e| fail(validate::syntax_message(&text, &e)))?;
     let dir = file.parent().unwrap_or(Path::new("."));
     let base_rel = raw
@@ -112,7 +119,7 @@ pub fn plan(file: &Path) -> Result<SweepPlan, SweepInputError> {
         fail(format!(
             "base = \"{base_rel}\": {} is not valid TOML: {}",
             base_path.display(),
-            e.message().trim()
+            validate::syntax_message(&base_text, &e)
         ))
     })?;
     let mut problems = Vec::new();
@@ -294,10 +301,11 @@ fn expand(
             }),
             Err(ScenarioError::Invalid { problems, .. }) => {
                 for prob in problems {
+                    let plain = prob.plain_path();
                     let axis = columns
                         .iter()
                         .zip(&row)
-                        .find(|(c, _)| prob.path.starts_with(c.as_str()) || c.starts_with(prob.path.as_str()));
+                        .find(|(c, _)| plain.starts_with(c.as_str()) || c.starts_with(plain.as_str()));
                     let msg = match axis {
                         // An unknown key is wrong whatever its value.
                         Some((c, _)) if prob.message.starts_with("unknown key") => {

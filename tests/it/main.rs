@@ -8,6 +8,7 @@ mod ecosystem;
 mod golden;
 mod invariants;
 mod levers;
+mod messages;
 mod outputs;
 mod report;
 mod support;
