@@ -5,7 +5,8 @@
 //! center) with a multinomial logit over quality, out-of-pocket cost,
 //! travel and expected wait, queue for doctors, may leave unseen, are
 //! referred up when a facility cannot treat them, and pay under the
-//! reimbursement policy. The semantics follow `MODEL.md`.
+//! reimbursement policy. The model is described in `docs/model.md`, its
+//! default figures and their sources in `docs/data-sources.md`.
 //!
 //! # Overview
 //! Data moves one way, each arrow a function between plain types:

@@ -1,6 +1,7 @@
-//! Two-way referral after treatment (MODEL.md process 10): follow-up
-//! visits, sent down to the grassroots with `down_referral_prob` when the
-//! episode was treated at county or regional tier.
+//! Two-way referral after treatment (`docs/model.md`, "Follow-ups and
+//! down-referral"): follow-up visits, sent down to the grassroots with
+//! `down_referral_prob` when the episode was treated at county or regional
+//! tier.
 
 use rand::RngExt;
 

@@ -1,5 +1,6 @@
-//! Inpatient care (MODEL.md process 9): admission after treatment, beds,
-//! boarding, transfer to the partner, discharge and its bill.
+//! Inpatient care (`docs/model.md`, "Admission, beds, boarding and
+//! transfers"): admission after treatment, beds, boarding, transfer to the
+//! partner, discharge and its bill.
 
 use rand::RngExt;
 

@@ -1,4 +1,5 @@
-//! The discrete-event loop of one replication (MODEL.md processes 1-12).
+//! The discrete-event loop of one replication (the processes of
+//! `docs/model.md`, onset to regional center layouts).
 //!
 //! Owns the run state; reads the [`World`] and never changes it. Handlers
 //! schedule events and notify the [`Recorder`]; they never look at the

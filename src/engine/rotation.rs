@@ -1,6 +1,6 @@
-//! Doctor rotation programs (MODEL.md process 11): stints that move doctors
-//! from a source to destination sites, with quality and capability boosts
-//! while they last and a training gain after each.
+//! Doctor rotation programs (`docs/model.md`, "Doctor rotation"): stints
+//! that move doctors from a source to destination sites, with quality and
+//! capability boosts while they last and a training gain after each.
 
 use super::event::Event;
 use super::{DAY, Sim};

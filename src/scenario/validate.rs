@@ -75,7 +75,7 @@ struct Checker {
     problems: Vec<Problem>,
 }
 
-/// Built-in tier defaults. Prices and loads follow ../shared/DOMAIN.md:
+/// Built-in tier defaults. Prices and loads follow `docs/data-sources.md`:
 /// township visit 85 CNY, hospital visits ~360 CNY (2023); village clinic
 /// 40 CNY is illustrative; doctors sized for ~10 visits per doctor-day.
 fn builtin_tier(tier: Tier) -> TierParams {

@@ -96,7 +96,7 @@ impl Checker {
     }
 
     pub(super) fn policy(&mut self, p: RawPolicy) -> Policy {
-        // Inpatient defaults follow one example county scheme (DOMAIN.md):
+        // Inpatient defaults follow one example county scheme (docs/data-sources.md):
         // township 90% above 100, county ~70% above 400, regional ~55% above 1,200.
         let (out_rate, out_ded) = self.payment("policy.outpatient", p.outpatient.as_ref(), ([0.5; 4], [0.0; 4]));
         let (in_rate, in_ded) = self.payment(
