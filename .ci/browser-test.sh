@@ -3,7 +3,9 @@
 # tests/it/sweeps/tiny_base.toml with `tiersim run`, opens the report.html it
 # writes in headless Chromium, saves a screenshot and checks with python3's
 # standard library (no imaging packages) that the screenshot has the window's
-# size, is not blank, and holds coloured chart pixels, not just text.
+# size, is not blank, and holds coloured chart pixels, not just text. The
+# window is 1,400 px wide, where the tier table used to be cut off (tables
+# now scroll inside their own wrapper).
 #
 # Needs root and either /usr/bin/chromium already installed or apt-get to
 # install Debian's chromium; otherwise it prints
@@ -18,7 +20,7 @@ REPO=$PWD
 SCENARIO=$REPO/tests/it/sweeps/tiny_base.toml
 BIN=$REPO/target/release/tiersim
 CHROMIUM=/usr/bin/chromium
-WIDTH=1280
+WIDTH=1400
 HEIGHT=3000
 
 TEST="browser test"

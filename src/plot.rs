@@ -18,10 +18,13 @@ use crate::scenario::Tier;
 
 mod bars;
 mod canvas;
+mod labels;
 mod lines;
 mod run;
 mod sweep;
 mod tables;
+mod text;
+pub mod units;
 
 use bars::{BarSeries, Bars};
 use canvas::{Figure, Unit};
@@ -78,20 +81,25 @@ pub struct Difference {
     pub ci_low: f64,
     /// Upper end of the 95% interval of `diff`.
     pub ci_high: f64,
+    /// Paired replications behind it.
+    pub n: u32,
 }
 
-/// The font family every chart uses. Registered under this name (which the
-/// SVG writes as its CSS `font-family`, with a generic fallback) and under
-/// plotters' default "sans-serif".
-const FONT: &str = "DejaVu Sans, sans-serif";
+/// The font family every chart names: SVGs write it as their CSS
+/// `font-family`, so a viewer without DejaVu Sans falls back to a font with
+/// CJK glyphs. PNG text is laid out and drawn by [`text::Typeset`] with the
+/// embedded DejaVu Sans and Droid Sans Fallback, glyph by glyph.
+const FONT: &str =
+    "DejaVu Sans, Droid Sans Fallback, Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif";
 
 static FONTS: Once = Once::new();
 
-/// Registers the embedded fonts with plotters once per process.
+/// Registers the embedded Latin fonts with plotters once per process, for
+/// any plotters code that measures text itself rather than asking the
+/// backend (our backends answer with [`text::Fonts`]).
 fn register_fonts() {
     FONTS.call_once(|| {
-        let regular: &'static [u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
-        let bold: &'static [u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
+        let (regular, bold) = (text::REGULAR, text::BOLD);
         for family in [FONT, "sans-serif"] {
             // The bytes are a valid TrueType file compiled in; a failure here
             // would surface as a drawing error ("font unavailable") later.
@@ -184,6 +192,12 @@ fn compare_figure(diffs: &[Difference]) -> Figure {
         x_desc: "Change relative to baseline (%)".into(),
         y_desc: String::new(),
         unit: Unit::Percent,
+        note: tables::intervals_note(
+            rel.iter().map(|(d, _)| d.n).max().unwrap_or(0),
+            "Paired differences reform - baseline",
+        ),
+        // Relative changes of any sign and size.
+        bounds: (f64::NEG_INFINITY, f64::INFINITY),
     })
 }
 

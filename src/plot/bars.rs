@@ -44,6 +44,10 @@ pub(crate) struct Bars {
     pub y_desc: String,
     /// Unit of the values.
     pub unit: Unit,
+    /// Footnote under the plot (what the intervals are, over how many runs).
+    pub note: String,
+    /// The range values can take (a share's 0..100%): no tick past it.
+    pub bounds: (f64, f64),
 }
 
 /// One series of bars.
@@ -57,6 +61,52 @@ pub(crate) struct BarSeries {
     /// Text beside each bar; empty: the value with its unit. For stacked
     /// bars the last series' notes (or the totals) are shown.
     pub notes: Vec<String>,
+}
+
+impl BarSeries {
+    /// Whether every value is zero or undefined: nothing to draw.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.iter().all(|v| *v == 0.0 || !v.is_finite())
+    }
+}
+
+/// Series (with their legend entries) that have something to draw, and the
+/// categories where one of them does: a series of zeros (down-referrals a
+/// lever turns off) or a category with nothing (the top tier refers no one
+/// up) would be empty "0" bars. Returns the indices of the categories kept.
+pub(crate) fn drop_empty(series: Vec<(BarSeries, LegendEntry)>) -> (Vec<BarSeries>, Vec<LegendEntry>, Vec<usize>) {
+    let kept: Vec<(BarSeries, LegendEntry)> = series.into_iter().filter(|(s, _)| !s.is_empty()).collect();
+    let n = kept.iter().map(|(s, _)| s.values.len()).max().unwrap_or(0);
+    let cats: Vec<usize> = (0..n)
+        .filter(|&i| {
+            kept.iter()
+                .any(|(s, _)| s.values.get(i).is_some_and(|v| *v != 0.0 && v.is_finite()))
+        })
+        .collect();
+    let pick = |v: &[f64]| cats.iter().map(|&i| v.get(i).copied().unwrap_or(f64::NAN)).collect();
+    let (series, legend) = kept
+        .into_iter()
+        .map(|(s, l)| {
+            let s = BarSeries {
+                shade: s.shade,
+                values: pick(&s.values),
+                intervals: s.intervals.map(|iv| {
+                    cats.iter()
+                        .map(|&i| iv.get(i).copied().unwrap_or((f64::NAN, f64::NAN)))
+                        .collect()
+                }),
+                notes: if s.notes.is_empty() {
+                    Vec::new()
+                } else {
+                    cats.iter()
+                        .map(|&i| s.notes.get(i).cloned().unwrap_or_default())
+                        .collect()
+                },
+            };
+            (s, l)
+        })
+        .unzip();
+    (series, legend, cats)
 }
 
 /// Markers at values along the first series' bars.
@@ -181,7 +231,7 @@ impl Bars {
         let (left, right) = (share(widest(true)), share(widest(false)));
         let span = (hi - lo).max(f64::MIN_POSITIVE);
         let full = span / (1.0 - left - right);
-        Ticks::nice(lo - if lo < 0.0 { full * left } else { 0.0 }, hi + full * right, 8)
+        Ticks::nice(lo - if lo < 0.0 { full * left } else { 0.0 }, hi + full * right, 8).ticks_within(self.bounds)
     }
 
     /// The bars of every series, in data coordinates.
@@ -221,7 +271,7 @@ impl Bars {
     }
 
     pub(crate) fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
-        let body = frame(root, &self.title, &self.legend)?;
+        let body = frame(root, &self.title, &self.legend, &self.note)?;
         let (w, _) = body.dim_in_pixel();
         let n = self.categories.len();
         let step = self.label_step();

@@ -10,6 +10,8 @@ use plotters::style::{FontDesc, FontFamily, FontStyle, RGBColor};
 
 use super::bars::Bars;
 use super::lines::{Heatmap, Lines};
+use super::text::Typeset;
+use super::units;
 use super::{Chart, FONT, PlotError};
 
 /// Chart width in pixels; bar charts grow taller with their bars.
@@ -20,6 +22,8 @@ pub(crate) const HEIGHT: u32 = 800;
 const TITLE_H: u32 = 48;
 /// Space for a legend row under the title.
 const LEGEND_H: u32 = 34;
+/// Space for a footnote under the plot.
+const NOTE_H: u32 = 28;
 
 /// Both axes of every chart: numbers with hand-picked tick positions, so
 /// ticks and category labels fall exactly where we want them. (plotters'
@@ -115,7 +119,7 @@ impl Figure {
             Figure::Lines(l) => l.draw(root),
             Figure::Heatmap(h) => h.draw(root),
             Figure::Empty { title, message } => {
-                let body = frame(root, title, &[])?;
+                let body = frame(root, title, &[], "")?;
                 let (w, h) = body.dim_in_pixel();
                 let style = text(18.0).pos(Pos::new(HPos::Center, VPos::Center));
                 body.draw_text(message, &style, (w as i32 / 2, h as i32 / 2))
@@ -132,13 +136,13 @@ impl Figure {
         };
         let mut svg = String::new();
         {
-            let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+            let root = Typeset::vector(SVGBackend::with_string(&mut svg, (w, h))).into_drawing_area();
             self.draw(&root).map_err(|e| fail(e.to_string()))?;
             root.present().map_err(|e| fail(e.to_string()))?;
         }
         let mut rgb = vec![255u8; w as usize * h as usize * 3];
         {
-            let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+            let root = Typeset::raster(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
             self.draw(&root).map_err(|e| fail(e.to_string()))?;
             root.present().map_err(|e| fail(e.to_string()))?;
         }
@@ -264,16 +268,29 @@ pub(crate) fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
     }
 }
 
-/// Fills the background, draws the title and a legend row, and returns the
-/// area left for the plot. The legend sits outside the plot so it never
-/// hides data.
+/// Fills the background, draws the title, a legend row and a footnote (when
+/// `note` is not empty: what the intervals are and over how many
+/// replications), and returns the area left for the plot. The legend sits
+/// outside the plot so it never hides data.
 pub(crate) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     legend: &[LegendEntry],
+    note: &str,
 ) -> DrawResult<DrawingArea<DB, Shift>, DB> {
     root.fill(&WHITE)?;
-    let (w, _) = root.dim_in_pixel();
+    let (w, h) = root.dim_in_pixel();
+    let root = if note.is_empty() {
+        root.clone()
+    } else {
+        let (above, foot) = root.split_vertically(h.saturating_sub(NOTE_H));
+        let style = font(14.0)
+            .color(&RGBColor(90, 90, 90))
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        foot.draw_text(&fit(&foot, note, 14.0, w - 24), &style, (12, NOTE_H as i32 / 2 - 2))?;
+        above
+    };
+    let root = &root;
     // Shrink a long title rather than clip it.
     let size = [26.0, 23.0, 20.0, 17.0]
         .into_iter()
@@ -339,25 +356,47 @@ pub(crate) enum Unit {
 }
 
 impl Unit {
-    /// A value as shown beside a bar or in a cell, with its unit.
+    /// The metric unit these drawn values are in, and the factor from it.
+    fn metric(self) -> (units::Unit, f64) {
+        match self {
+            Unit::Percent => (units::Unit::Share, 100.0),
+            Unit::Minutes => (units::Unit::Minutes, 1.0),
+            Unit::Cny => (units::Unit::Cny, 1.0),
+            Unit::Count => (units::Unit::Count, 1.0),
+        }
+    }
+
+    /// A value as shown beside a bar or in a cell, with its unit; written
+    /// by [`units::Unit::value`], like report cells.
     pub(crate) fn show(self, x: f64) -> String {
         if !x.is_finite() {
             return "n/a".into();
         }
+        let bare = self.bare(x);
         match self {
-            Unit::Percent => format!("{}%", fmt_num(x, 1)),
-            Unit::Minutes => format!("{} min", fmt_num(x, 1)),
-            Unit::Cny => format!("{} CNY", fmt_num(x, digits_for(x))),
-            Unit::Count => fmt_num(x, if x.fract() == 0.0 || x.abs() >= 100.0 { 0 } else { 1 }),
+            Unit::Percent => format!("{bare}%"),
+            Unit::Minutes => format!("{bare} min"),
+            Unit::Cny => format!("{bare} CNY"),
+            Unit::Count => bare,
         }
     }
 
     /// A value without its unit, for compact cells.
     pub(crate) fn bare(self, x: f64) -> String {
-        match self {
-            Unit::Percent | Unit::Minutes => fmt_num(x, 1),
-            Unit::Cny | Unit::Count => fmt_num(x, digits_for(x)),
+        if !x.is_finite() {
+            return "n/a".into();
         }
+        match self.metric() {
+            (units::Unit::Share, _) => fmt_num(x, 1),
+            (u, k) => u.value(x / k),
+        }
+    }
+
+    /// The range drawn values can take (shares 0..100%, others >= 0).
+    pub(crate) fn bounds(self) -> (f64, f64) {
+        let (u, k) = self.metric();
+        let (lo, hi) = u.bounds();
+        (lo * k, hi * k)
     }
 }
 
@@ -423,6 +462,29 @@ impl Ticks {
             ticks,
             digits,
         }
+    }
+
+    /// These ticks with the axis cut to `lo..hi` (a metric's valid range):
+    /// no tick, and no axis, past a bound.
+    pub(crate) fn within(mut self, (lo, hi): (f64, f64)) -> Ticks {
+        if self.lo < lo && lo < self.hi {
+            self.lo = lo;
+        }
+        if self.hi > hi && hi > self.lo {
+            self.hi = hi;
+        }
+        let (a, b) = (self.lo, self.hi);
+        self.ticks
+            .retain(|t| *t >= a - 1e-9 * (b - a) && *t <= b + 1e-9 * (b - a));
+        self
+    }
+
+    /// These ticks without those past `lo..hi`; the axis keeps its range
+    /// (bar charts need room beside the bars for their notes).
+    pub(crate) fn ticks_within(mut self, (lo, hi): (f64, f64)) -> Ticks {
+        let eps = 1e-9 * (self.hi - self.lo).abs().max(1e-300);
+        self.ticks.retain(|t| *t >= lo - eps && *t <= hi + eps);
+        self
     }
 
     /// The plotters axis for these ticks.

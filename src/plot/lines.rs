@@ -38,6 +38,11 @@ pub(crate) struct Lines {
     pub y_from_zero: bool,
     /// Show a legend of series names.
     pub legend: bool,
+    /// The range y values can take (a share's 0..100%): bands and the axis
+    /// stop there.
+    pub bounds: (f64, f64),
+    /// Footnote under the plot.
+    pub note: String,
 }
 
 /// One line.
@@ -81,7 +86,7 @@ impl Lines {
             y0 = y0.min(0.0);
             y1 = y1.max(0.0);
         }
-        (Ticks::nice(x0, x1, 10), Ticks::nice(y0, y1, 8))
+        (Ticks::nice(x0, x1, 10), Ticks::nice(y0, y1, 8).within(self.bounds))
     }
 
     pub(crate) fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
@@ -93,7 +98,7 @@ impl Lines {
         } else {
             Vec::new()
         };
-        let body = frame(root, &self.title, &legend)?;
+        let body = frame(root, &self.title, &legend, &self.note)?;
         let (xt, yt) = self.ranges();
         let mut chart = ChartBuilder::on(&body)
             .margin(10)
@@ -177,6 +182,8 @@ pub(crate) struct Heatmap {
     pub cells: Vec<Vec<f64>>,
     /// Unit of the values (cell labels).
     pub unit: Unit,
+    /// Footnote under the plot.
+    pub note: String,
 }
 
 /// Width of the colour scale at the right.
@@ -222,7 +229,7 @@ impl Heatmap {
     }
 
     pub(crate) fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
-        let body = frame(root, &self.title, &[])?;
+        let body = frame(root, &self.title, &[], &self.note)?;
         let (w, _) = body.dim_in_pixel();
         let (main, scale) = body.split_horizontally(w - SCALE_W);
         self.draw_cells(&main)?;

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use plotters::style::RGBColor;
 
-use super::bars::{BarSeries, Bars, MarkerSeries};
+use super::bars::{self, BarSeries, Bars, MarkerSeries};
 use super::canvas::{self, Figure, LegendEntry, Marker, Swatch, Unit};
 use super::lines::{LineSeries, Lines, Style};
-use super::tables::{self, Stat, Table};
-use super::{PlotError, tier_colour};
+use super::tables::{self, Stat, Table, intervals_note};
+use super::{PlotError, tier_colour, units};
 use crate::scenario::Tier;
 
 const TIER_METRICS: &[&str] = &[
@@ -75,6 +75,8 @@ pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
 struct TierStats {
     tiers: Vec<Tier>,
     stats: BTreeMap<(Tier, String), Stat>,
+    /// Replications behind the means.
+    n: u32,
 }
 
 impl TierStats {
@@ -91,7 +93,8 @@ impl TierStats {
             .into_iter()
             .filter(|t| stats.keys().any(|(k, _)| k == t))
             .collect();
-        Ok(TierStats { tiers, stats })
+        let n = tables::replications(stats.values());
+        Ok(TierStats { tiers, stats, n })
     }
 
     fn get(&self, tier: Tier, metric: &str) -> Stat {
@@ -109,17 +112,27 @@ impl TierStats {
         self.tiers.iter().map(|t| tier_colour(*t)).collect()
     }
 
-    /// One series of a metric over the tiers, scaled by `k`, with intervals.
+    /// One series of a metric over the tiers, scaled by `k`, with intervals
+    /// cut to the metric's range (an interval reaching below 0 says
+    /// "small", not "negative"; a share's stops at 100%).
     fn series(&self, metric: &str, k: f64, shade: f64) -> BarSeries {
-        let stats: Vec<Stat> = self.tiers.iter().map(|t| self.get(*t, metric).scaled(k)).collect();
+        let unit = units::unit_of(metric);
+        let stats: Vec<Stat> = self
+            .tiers
+            .iter()
+            .map(|t| self.get(*t, metric).scaled(k).clipped(unit, k))
+            .collect();
         BarSeries {
             shade,
             values: stats.iter().map(|s| s.mean).collect(),
-            // Every run metric is a count, a share, a time or money: an
-            // interval reaching below 0 says "small", not "negative".
-            intervals: Some(stats.iter().map(|s| (s.lo.max(0.0), s.hi)).collect()),
+            intervals: Some(stats.iter().map(|s| (s.lo, s.hi)).collect()),
             notes: Vec::new(),
         }
+    }
+
+    /// The footnote of a chart of these means.
+    fn note(&self, what: &str) -> String {
+        intervals_note(self.n, what)
     }
 
     /// A bar chart with one bar per tier; fields are filled in by the caller.
@@ -135,6 +148,8 @@ impl TierStats {
             x_desc: x_desc.into(),
             y_desc: "Tier".into(),
             unit,
+            note: self.note("Means over replications"),
+            bounds: unit.bounds(),
         }
     }
 }
@@ -212,6 +227,10 @@ fn money(t: &TierStats) -> Figure {
         Unit::Cny,
     );
     bars.stacked = true;
+    bars.note = match t.n {
+        0 => "Means over replications".into(),
+        n => format!("Means over n = {n} replications"),
+    };
     bars.legend = vec![
         LegendEntry::new("paid by the fund (dark)", Swatch::Box(RGBColor(110, 110, 110))),
         LegendEntry::new("out-of-pocket (light)", Swatch::Box(RGBColor(200, 200, 200))),
@@ -219,21 +238,52 @@ fn money(t: &TierStats) -> Figure {
     Figure::Bars(bars)
 }
 
+/// Up and down referrals by tier. A direction no tier used (down-referral
+/// turned off) and a tier that sent none are left out, not drawn as 0 bars.
 fn referrals(t: &TierStats) -> Figure {
-    let series = vec![
-        t.series("referrals_up_out", 1.0, 0.0),
-        t.series("referrals_down_out", 1.0, 0.55),
-    ];
+    let title = "Referrals sent by each tier (mean per replication, 95% intervals)";
+    let up = t.series("referrals_up_out", 1.0, 0.0);
+    let down = t.series("referrals_down_out", 1.0, 0.55);
+    let mut unused: Vec<&str> = Vec::new();
+    if up.is_empty() {
+        unused.push("no tier referred up");
+    }
+    if down.is_empty() {
+        unused.push("no tier referred down");
+    }
+    let (series, legend, kept) = bars::drop_empty(vec![
+        (
+            up,
+            LegendEntry::new("referred up (dark)", Swatch::Box(RGBColor(110, 110, 110))),
+        ),
+        (
+            down,
+            LegendEntry::new("follow-ups referred down (light)", Swatch::Box(RGBColor(200, 200, 200))),
+        ),
+    ]);
+    if series.is_empty() {
+        return Figure::empty(title, "No tier sent a referral");
+    }
+    let silent: Vec<&str> = (0..t.tiers.len())
+        .filter(|i| !kept.contains(i))
+        .map(|i| t.tiers[i].name())
+        .collect();
+    let silent = format!("{} sent none", silent.join(", "));
+    if kept.len() < t.tiers.len() {
+        unused.push(&silent);
+    }
     let mut bars = t.bars(
-        "Referrals sent by each tier (mean per replication, 95% intervals)".into(),
+        title.into(),
         series,
         "Referrals sent over the measured days (count)",
         Unit::Count,
     );
-    bars.legend = vec![
-        LegendEntry::new("referred up (dark)", Swatch::Box(RGBColor(110, 110, 110))),
-        LegendEntry::new("follow-ups referred down (light)", Swatch::Box(RGBColor(200, 200, 200))),
-    ];
+    bars.categories = kept.iter().map(|&i| t.tiers[i].name().to_string()).collect();
+    bars.colours = kept.iter().map(|&i| tier_colour(t.tiers[i])).collect();
+    bars.legend = legend;
+    if !unused.is_empty() {
+        bars.note = format!("{} (left out: {})", bars.note, unused.join("; "));
+    }
     Figure::Bars(bars)
 }
 
@@ -245,8 +295,15 @@ fn daily_lines(daily: &Table, metric: &str, title: &str, y_desc: &str) -> Result
         daily.col("metric")?,
         daily.col("value")?,
     );
+    let rep = daily.col("replication").ok();
+    let mut reps: Vec<&str> = Vec::new();
     let mut sums: BTreeMap<(Tier, i64), (f64, u32)> = BTreeMap::new();
     for r in daily.rows().iter().filter(|r| r.get(m) == Some(metric)) {
+        if let Some(id) = rep.and_then(|c| r.get(c))
+            && !reps.contains(&id)
+        {
+            reps.push(id);
+        }
         let (Some(t), Ok(d)) = (
             tier_named(r.get(tier).unwrap_or("")),
             r.get(day).unwrap_or("").parse::<i64>(),
@@ -284,6 +341,11 @@ fn daily_lines(daily: &Table, metric: &str, title: &str, y_desc: &str) -> Result
         style: Style::Lines,
         y_from_zero: true,
         legend: true,
+        bounds: canvas_bounds(metric, 1.0),
+        note: match reps.len() {
+            0 => "Day by day mean over replications".into(),
+            n => format!("Day by day mean over n = {n} replications"),
+        },
     })))
 }
 
@@ -305,11 +367,12 @@ fn facility_bars(table: &Table, metric: &str, title: &str, x_desc: &str) -> Resu
             Some((
                 r.get(name)?.to_string(),
                 tier_named(r.get(tier)?)?,
-                stat(r).scaled(100.0),
+                stat(r).scaled(100.0).clipped(units::unit_of(metric), 100.0),
             ))
         })
         .filter(|(_, _, s)| s.mean.is_finite())
         .collect();
+    let n = tables::replications(rows.iter().map(|r| &r.2));
     if rows.is_empty() {
         return Ok(None);
     }
@@ -336,5 +399,13 @@ fn facility_bars(table: &Table, metric: &str, title: &str, x_desc: &str) -> Resu
         x_desc: x_desc.into(),
         y_desc: String::new(),
         unit: Unit::Percent,
+        note: intervals_note(n, "Means over replications"),
+        bounds: Unit::Percent.bounds(),
     })))
+}
+
+/// The valid range of `metric` in drawn units (`k` from its own: 100 for %).
+fn canvas_bounds(metric: &str, k: f64) -> (f64, f64) {
+    let (lo, hi) = units::unit_of(metric).bounds();
+    (lo * k, hi * k)
 }

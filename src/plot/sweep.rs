@@ -9,9 +9,10 @@ use plotters::style::RGBColor;
 
 use super::bars::{BarSeries, Bars};
 use super::canvas::{Figure, Unit};
+use super::labels::axis_label;
 use super::lines::{Heatmap, LineSeries, Lines, Style};
-use super::tables::{self, Stat};
-use super::{PlotError, tier_colour};
+use super::tables::{self, Stat, intervals_note};
+use super::{PlotError, tier_colour, units};
 use crate::scenario::Tier;
 use crate::sweep::store::{self, Manifest, StoreError};
 
@@ -122,6 +123,11 @@ impl Key {
         format!("{} ({})", self.label, self.unit_label())
     }
 
+    /// The valid range of the drawn values (a share's 0..100%).
+    fn bounds(&self) -> (f64, f64) {
+        self.unit.bounds()
+    }
+
     /// Tier metrics take their tier's colour; system metrics a neutral one.
     fn colour(&self) -> RGBColor {
         Tier::ALL
@@ -223,7 +229,7 @@ pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
                 .and_then(|p| p.parse::<usize>().ok())
                 .and_then(|p| per_point.get_mut(p))
             {
-                *slot = stat(r).scaled(k.scale);
+                *slot = stat(r).scaled(k.scale).clipped(units::unit_of(k.metric), k.scale);
             }
         }
         if per_point.iter().all(|s| !s.mean.is_finite()) {
@@ -253,7 +259,7 @@ fn value(m: &Manifest, point: usize, c: usize) -> f64 {
 fn lines(m: &Manifest, c: usize, k: &Key, stats: &[Stat], style: Style) -> Figure {
     let mut order: Vec<usize> = (0..stats.len()).collect();
     order.sort_by(|&a, &b| value(m, a, c).total_cmp(&value(m, b, c)).then(a.cmp(&b)));
-    let column = &m.columns[c];
+    let column = axis_label(&m.columns[c]);
     let title = match style {
         Style::Points => format!("{} against {column} (other keys vary too; 95% intervals)", k.label),
         _ => format!("{} against {column} (95% band)", k.label),
@@ -274,6 +280,8 @@ fn lines(m: &Manifest, c: usize, k: &Key, stats: &[Stat], style: Style) -> Figur
         style,
         y_from_zero: false,
         legend: false,
+        bounds: k.bounds(),
+        note: note(m),
     })
 }
 
@@ -296,15 +304,24 @@ fn heatmap(m: &Manifest, a: usize, b: usize, k: &Key, stats: &[Stat]) -> Figure 
             cells[y][x] = stats[p].mean;
         }
     }
+    let (xa, ya) = (axis_label(&m.columns[a]), axis_label(&m.columns[b]));
     Figure::Heatmap(Heatmap {
-        title: format!("{}: {} x {}", k.label, m.columns[a], m.columns[b]),
-        x_desc: m.columns[a].clone(),
-        y_desc: m.columns[b].clone(),
+        title: format!("{}: {xa} x {ya}", k.label),
+        x_desc: xa,
+        y_desc: ya,
         scale_desc: format!("in {}", k.unit_label()),
         x_labels: xs,
         y_labels: ys,
         cells,
         unit: k.unit,
+        note: format!(
+            "{}. Swept keys: {}",
+            match m.replications {
+                0 | 1 => "Means at each point".into(),
+                n => format!("Means over n = {n} replications at each point"),
+            },
+            m.columns.join(", ")
+        ),
     })
 }
 
@@ -321,8 +338,8 @@ fn bars(m: &Manifest, c: Option<usize>, k: &Key, stats: &[Stat]) -> Figure {
     };
     let (y_desc, title) = match c {
         Some(c) => (
-            m.columns[c].clone(),
-            format!("{} by {} (95% intervals)", k.label, m.columns[c]),
+            axis_label(&m.columns[c]),
+            format!("{} by {} (95% intervals)", k.label, axis_label(&m.columns[c])),
         ),
         None => (String::new(), format!("{} by sweep point (95% intervals)", k.label)),
     };
@@ -343,7 +360,18 @@ fn bars(m: &Manifest, c: Option<usize>, k: &Key, stats: &[Stat]) -> Figure {
         x_desc: k.axis_label(),
         y_desc,
         unit: k.unit,
+        note: note(m),
+        bounds: k.bounds(),
     })
+}
+
+/// The footnote of a sweep chart with intervals: n and the swept keys.
+fn note(m: &Manifest) -> String {
+    format!(
+        "{}. Swept keys: {}",
+        intervals_note(m.replications, "Means at each point"),
+        m.columns.join(", ")
+    )
 }
 
 #[cfg(test)]

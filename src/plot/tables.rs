@@ -13,6 +13,8 @@ pub(crate) struct Stat {
     pub lo: f64,
     /// Upper end of the interval (NaN when undefined).
     pub hi: f64,
+    /// Replications behind it (0 when unknown).
+    pub n: u32,
 }
 
 impl Stat {
@@ -22,7 +24,15 @@ impl Stat {
             mean: self.mean * k,
             lo: self.lo * k,
             hi: self.hi * k,
+            n: self.n,
         }
+    }
+
+    /// The stat with its interval cut to the valid range of `unit` (values
+    /// scaled by `k` from the unit's own: 100 for shares in %).
+    pub(crate) fn clipped(self, unit: super::units::Unit, k: f64) -> Stat {
+        let (lo, hi) = unit.clip((self.lo, self.hi), k);
+        Stat { lo, hi, ..self }
     }
 
     /// An undefined stat.
@@ -30,6 +40,7 @@ impl Stat {
         mean: f64::NAN,
         lo: f64::NAN,
         hi: f64::NAN,
+        n: 0,
     };
 }
 
@@ -87,10 +98,12 @@ impl Table {
     /// A reader of `mean`, `ci_low`, `ci_high` of a row.
     pub(crate) fn stats(&self) -> Result<impl Fn(&csv::StringRecord) -> Stat + use<>, PlotError> {
         let (m, lo, hi) = (self.col("mean")?, self.col("ci_low")?, self.col("ci_high")?);
+        let n = self.col("n").ok();
         Ok(move |r: &csv::StringRecord| Stat {
             mean: num(r.get(m)),
             lo: num(r.get(lo)),
             hi: num(r.get(hi)),
+            n: n.and_then(|c| r.get(c)).and_then(|v| v.parse().ok()).unwrap_or(0),
         })
     }
 
@@ -107,6 +120,21 @@ impl Table {
             .find(|r| cols.iter().all(|(c, v)| r.get(*c) == Some(*v)))
             .map(stat))
     }
+}
+
+/// The footnote of a chart of means over `n` replications: "95% intervals
+/// over n = 3 replications"; "one replication" says there are none.
+pub(crate) fn intervals_note(n: u32, what: &str) -> String {
+    match n {
+        0 => format!("{what}; 95% t-intervals over replications"),
+        1 => format!("{what}; one replication, so no intervals"),
+        n => format!("{what}; 95% t-intervals over n = {n} replications"),
+    }
+}
+
+/// The replications behind a chart: the most any of its stats has.
+pub(crate) fn replications<'a>(stats: impl IntoIterator<Item = &'a Stat>) -> u32 {
+    stats.into_iter().map(|s| s.n).max().unwrap_or(0)
 }
 
 /// A CSV number; empty or unreadable fields are undefined (NaN).

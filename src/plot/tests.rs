@@ -3,6 +3,8 @@
 use std::fs;
 use std::path::Path;
 
+use plotters::style::FontStyle;
+
 use super::*;
 
 /// Width, height and RGB pixels of a PNG.
@@ -382,6 +384,7 @@ fn diff(label: &str, baseline: f64, reform: f64) -> Difference {
         diff: d,
         ci_low: d - 0.1 * d.abs(),
         ci_high: d + 0.1 * d.abs(),
+        n: 4,
     }
 }
 
@@ -426,6 +429,9 @@ fn compare_chart_shows_the_largest_relative_changes() {
     assert!(!texts.contains(&"metric 11") && texts.contains(&"metric 12"));
     assert!(!texts.contains(&"zero baseline"));
     assert!(texts.contains(&"-33.3% (450 → 300)"));
+    assert!(chart.svg.contains("over n = 4 replications"), "n in the footnote");
+    // Relative changes keep their negative ticks.
+    assert!(texts.iter().any(|t| t.starts_with('-') && t.parse::<f64>().is_ok()));
 
     let empty = compare_chart(&[]).unwrap();
     check(&empty, (1200, 800), 0.0, &["No differences"]);
@@ -497,4 +503,304 @@ fn charts_of_a_real_run_and_sweep() {
         0.4,
         &["policy.outpatient.rate.township", "tiers.county.doctors"],
     );
+}
+
+/// Every text element of an SVG chart, trimmed.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(|t| t.trim().to_string())
+        .collect()
+}
+
+/// Rewrites `dir/name` line by line.
+fn edit(dir: &Path, name: &str, f: impl Fn(&str) -> String) {
+    let text = fs::read_to_string(dir.join(name)).unwrap();
+    let out: Vec<String> = text.lines().map(f).collect();
+    fs::write(dir.join(name), out.join("\n") + "\n").unwrap();
+}
+
+const CJK_NAMES: [&str; 4] = ["市人民医院", "县中医院", "乡镇卫生院（东）", "村卫生室·龙泉"];
+
+#[test]
+fn chinese_facility_names_have_every_glyph() {
+    let dir = tempfile::tempdir().unwrap();
+    fake_run(dir.path(), 8);
+    edit(dir.path(), "facilities.csv", |l| {
+        let Some(rest) = l.strip_prefix("Facility number ") else {
+            return l.to_string();
+        };
+        let (i, rest) = rest.split_once(',').unwrap();
+        let i: usize = i.parse().unwrap();
+        format!("{}{i},{rest}", CJK_NAMES[i % 4])
+    });
+    let charts = run_charts(dir.path()).unwrap();
+    let util = by_name(&charts, "doctor_utilization");
+    let fonts = text::fonts();
+    let texts = svg_texts(&util.svg);
+    let labels: Vec<&String> = texts
+        .iter()
+        .filter(|t| CJK_NAMES.iter().any(|n| t.contains(n)))
+        .collect();
+    assert_eq!(labels.len(), 8, "every facility labelled: {texts:?}");
+    for t in &texts {
+        let missing = fonts.missing(t, FontStyle::Normal);
+        assert!(missing.is_empty(), "{t:?}: no glyph for {missing:?}");
+    }
+    // The same labels with DejaVu Sans alone: empty boxes.
+    for name in CJK_NAMES {
+        assert!(!fonts.missing_in_latin(name).is_empty(), "{name}");
+        // Each CJK character comes from the CJK font, Latin ones from DejaVu.
+        assert!(
+            name.chars()
+                .all(|c| ab_glyph::Font::glyph_id(fonts.font_for(c, FontStyle::Normal), c).0 != 0)
+        );
+    }
+    // Titles (bold) too, and GB2312 place-name characters at both levels.
+    for s in [
+        "市人民医院 bed occupancy",
+        "亳州 濮阳 漯河 邗江 婺源 郫都 珲春 儋州 衢州 鄱阳 岢岚 隰县",
+    ] {
+        assert!(fonts.missing(s, FontStyle::Bold).is_empty(), "{s}");
+    }
+    // The SVG names CJK-capable fonts after DejaVu Sans.
+    assert!(
+        util.svg
+            .contains("font-family=\"DejaVu Sans, Droid Sans Fallback, Noto Sans CJK SC")
+    );
+    // The PNG draws the names: the label column has ink.
+    let (w, h, px) = decode(&util.png);
+    let inked = (0..h)
+        .flat_map(|y| (0..w / 4).map(move |x| (x, y)))
+        .filter(|&(x, y)| px[((y * w + x) * 3) as usize] < 128)
+        .count();
+    assert!(inked > 500, "label column ink {inked}");
+}
+
+/// Lowest row with strong ink in columns `x0..x1` of an RGB buffer `w` wide.
+fn bottom_ink(px: &[u8], w: u32, h: u32, x0: u32, x1: u32) -> Option<u32> {
+    (0..h)
+        .rev()
+        .find(|&y| (x0..x1).any(|x| px[((y * w + x) * 3) as usize] < 140))
+}
+
+/// Renders `s` at `size` with `draw` into a white RGB buffer; returns it.
+fn render_text(s: &str, size: f64, typeset: bool) -> (u32, u32, Vec<u8>) {
+    use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    register_fonts();
+    let (w, h) = (200u32, 60u32);
+    let mut rgb = vec![255u8; (w * h * 3) as usize];
+    {
+        let style = canvas::text(size).pos(Pos::new(HPos::Left, VPos::Top));
+        if typeset {
+            let root = text::Typeset::raster(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
+            root.draw_text(s, &style, (10, 10)).unwrap();
+            root.present().unwrap();
+        } else {
+            let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+            root.draw_text(s, &style, (10, 10)).unwrap();
+            root.present().unwrap();
+        }
+    }
+    (w, h, rgb)
+}
+
+/// How far the period's ink ends above the digits' in "89.0%" (0: on the baseline).
+fn period_lift(size: f64, typeset: bool) -> i64 {
+    let (w, h, px) = render_text("89.0%", size, typeset);
+    let pens = text::fonts().layout("89.0%", size, FontStyle::Normal).pens();
+    // The middle columns of glyph i (its bowl's bottom, the period's dot).
+    let col = |i: usize| {
+        let mid = 10.0 + (pens[i] + pens[i + 1]) / 2.0;
+        ((mid - 1.0).floor() as u32, (mid + 1.0).ceil() as u32)
+    };
+    let zero = bottom_ink(&px, w, h, col(3).0, col(3).1).expect("ink of 0");
+    let eight = bottom_ink(&px, w, h, col(0).0, col(0).1).expect("ink of 8");
+    let period = bottom_ink(&px, w, h, col(2).0, col(2).1).expect("ink of .");
+    assert_eq!(zero, eight, "digits share a baseline at {size} px");
+    i64::from(zero) - i64::from(period)
+}
+
+#[test]
+fn the_decimal_point_sits_on_the_baseline() {
+    for size in [13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 23.0, 26.0] {
+        assert_eq!(period_lift(size, true), 0, "89.0% at {size} px");
+    }
+    // plotters' own text drew it a pixel up at the bar notes' 15 px ("89·0%").
+    assert!(period_lift(15.0, false) > 0, "the old rendering is caught");
+}
+
+#[test]
+fn intervals_stop_at_the_metric_range_and_charts_say_n() {
+    let dir = tempfile::tempdir().unwrap();
+    fake_run(dir.path(), 8);
+    // Bed occupancy and utilization with t-intervals past 0 and 100% at n = 3.
+    edit(dir.path(), "facilities.csv", |l| {
+        let f: Vec<&str> = l.split(',').collect();
+        if f.len() == 9 && (f[3] == "bed_occupancy" || f[3] == "utilization") && !f[4].is_empty() {
+            format!("{},{},{},{},0.6,0.4,-0.54,1.02,3", f[0], f[1], f[2], f[3])
+        } else {
+            l.to_string()
+        }
+    });
+    edit(dir.path(), "tiers.csv", |l| {
+        if l.contains(",first_contact_share,") {
+            let t = l.split(',').next().unwrap();
+            format!("{t},first_contact_share,0.3,0.3,-0.2,1.1,3")
+        } else {
+            l.to_string()
+        }
+    });
+    let charts = run_charts(dir.path()).unwrap();
+    for name in ["bed_occupancy", "doctor_utilization", "first_contact_share"] {
+        let c = by_name(&charts, name);
+        let texts = svg_texts(&c.svg);
+        let ticks: Vec<f64> = texts.iter().filter_map(|t| t.replace(',', "").parse().ok()).collect();
+        assert!(!ticks.is_empty(), "{name}: tick labels");
+        assert!(
+            ticks.iter().all(|t| (0.0..=100.0).contains(t)),
+            "{name}: ticks past 0..100%: {ticks:?}"
+        );
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("95% t-intervals over n = 3 replications")),
+            "{name}: n in the footnote: {texts:?}"
+        );
+        // Whiskers (2 px dark lines) end at 0 and 100%, not at -54% and 102%.
+        let doc = roxmltree::Document::parse(&c.svg).unwrap();
+        let xs: Vec<f64> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some("#282828"))
+            .flat_map(|n| {
+                n.attribute("points")
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .filter_map(|p| p.split(',').next()?.parse::<f64>().ok())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(!xs.is_empty(), "{name}: whiskers drawn");
+        let (lo, hi) = xs.iter().fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+        let zero_x = tick_x(&doc, "0").expect("a 0 tick");
+        let hundred_x = tick_x(&doc, "100");
+        assert!(lo >= zero_x - 1.0, "{name}: a whisker left of 0: {lo} < {zero_x}");
+        if let Some(hx) = hundred_x {
+            assert!(hi <= hx + 1.0, "{name}: a whisker right of 100%: {hi} > {hx}");
+        }
+    }
+    // The clipping itself.
+    let s = tables::Stat {
+        mean: 0.6,
+        lo: -0.54,
+        hi: 1.02,
+        n: 3,
+    };
+    let c = s.scaled(100.0).clipped(units::Unit::Share, 100.0);
+    assert_eq!((c.lo, c.hi, c.n), (0.0, 100.0, 3));
+    let c = s.clipped(units::Unit::Minutes, 1.0);
+    assert_eq!((c.lo, c.hi), (0.0, 1.02));
+}
+
+/// The x position of the tick label `label` (None when there is none).
+fn tick_x(doc: &roxmltree::Document, label: &str) -> Option<f64> {
+    doc.descendants()
+        .find(|n| n.has_tag_name("text") && n.text().map(str::trim) == Some(label))
+        .and_then(|n| n.attribute("x"))
+        .and_then(|x| x.parse().ok())
+}
+
+#[test]
+fn a_sweep_band_of_a_share_stops_at_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    fake_sweep(
+        dir.path(),
+        &["policy.outpatient.rate.township"],
+        &points(&[&["0.4"], &["0.6"], &["0.8"]]),
+    );
+    edit(dir.path(), "points.csv", |l| {
+        if l.contains(",bypass_rate,") {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{},{},system,system,bypass_rate,0.02,0.05,-0.1,0.14,3", f[0], f[1])
+        } else {
+            l.to_string()
+        }
+    });
+    let charts = sweep_charts(dir.path()).unwrap();
+    let c = by_name(&charts, "bypass_rate");
+    let texts = svg_texts(&c.svg);
+    let ys: Vec<f64> = texts.iter().filter_map(|t| t.parse().ok()).collect();
+    assert!(ys.iter().all(|y| *y >= 0.0), "no tick below 0%: {ys:?}");
+    // Readable axis names, with the key itself in the footnote.
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "Township outpatient reimbursement rate (0-1)"),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t == "policy.outpatient.rate.township"),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Swept keys: policy.outpatient.rate.township"))
+    );
+    assert!(texts.iter().any(|t| t.contains("n = 2 replications")), "{texts:?}");
+}
+
+#[test]
+fn referrals_that_are_off_draw_no_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    fake_run(dir.path(), 8);
+    // Down-referrals off; the regional tier refers no one up.
+    edit(dir.path(), "tiers.csv", |l| {
+        let t = l.split(',').next().unwrap();
+        if l.contains(",referrals_down_out,") || (t == "regional" && l.contains(",referrals_up_out,")) {
+            format!("{t},{},0,0,0,0,2", l.split(',').nth(1).unwrap())
+        } else {
+            l.to_string()
+        }
+    });
+    let charts = run_charts(dir.path()).unwrap();
+    let c = by_name(&charts, "referrals");
+    let texts = svg_texts(&c.svg);
+    // "0" only as the axis's first tick, never as a bar's note.
+    assert_eq!(texts.iter().filter(|t| *t == "0").count(), 1, "a 0 bar note: {texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("referred down (light)")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t == "regional"), "{texts:?}");
+    for t in ["village", "township", "county", "referred up (dark)"] {
+        assert!(texts.iter().any(|x| x == t), "{t} missing: {texts:?}");
+    }
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("no tier referred down") && t.contains("regional sent none")),
+        "{texts:?}"
+    );
+    // Nothing at all: a message, no bars.
+    edit(dir.path(), "tiers.csv", |l| {
+        if l.contains(",referrals_up_out,") {
+            let t = l.split(',').next().unwrap();
+            format!("{t},referrals_up_out,0,0,0,0,2")
+        } else {
+            l.to_string()
+        }
+    });
+    let charts = run_charts(dir.path()).unwrap();
+    let texts = svg_texts(&by_name(&charts, "referrals").svg);
+    assert!(texts.iter().any(|t| t == "No tier sent a referral"), "{texts:?}");
+}
+
+#[test]
+fn counts_are_whole_in_bar_notes() {
+    assert_eq!(canvas::Unit::Count.show(484.6), "485");
+    assert_eq!(canvas::Unit::Count.show(0.0), "0");
+    assert_eq!(canvas::Unit::Count.bare(12_345.0), "12,345");
+    assert_eq!(canvas::Unit::Percent.show(89.04), "89.0%");
+    assert_eq!(canvas::Unit::Cny.show(349.47), "349 CNY");
 }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::compare::Row;
+use crate::plot::units;
 use crate::scenario::Scenario;
 
 use super::thousands;
@@ -29,13 +30,16 @@ pub struct Figure<'a> {
     pub svg: &'a str,
 }
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222}\
+/// The report's style sheet. Wide tables scroll sideways inside their
+/// `.scroll` wrapper instead of running past the page (or being cut off),
+/// and header cells wrap at the underscores of metric names.
+const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,'Droid Sans Fallback','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222}\
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}\
-.sub{color:#555}table{border-collapse:collapse;margin:1em 0;font-size:.9em}\
-th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f2f2f2}\
+.sub{color:#555}table{border-collapse:collapse;margin:0;font-size:.9em}\
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f2f2f2;white-space:normal;vertical-align:bottom}\
 td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.4em}\
 figure svg{max-width:100%;height:auto}.files a{margin-right:1em}td{white-space:nowrap}\
-.scroll{overflow-x:auto}figcaption a{font-weight:normal;margin-left:.6em}";
+.scroll{overflow-x:auto;max-width:100%;margin:1em 0}figcaption a{font-weight:normal;margin-left:.6em}";
 
 /// A whole page.
 pub fn page(title: &str, subtitle: &str, body: &str) -> String {
@@ -46,14 +50,16 @@ pub fn page(title: &str, subtitle: &str, body: &str) -> String {
     )
 }
 
-/// An HTML table (scrolling sideways when narrow); cells are escaped; no
-/// header row when `headers` is empty.
+/// An HTML table inside a wrapper that scrolls sideways when the table is
+/// wider than the page; cells are escaped; header names may break after an
+/// underscore or a dot; no header row when `headers` is empty.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::from("<div class=\"scroll\"><table>\n");
     if !headers.is_empty() {
         out.push_str("<tr>");
         for h in headers {
-            let _ = write!(out, "<th>{}</th>", esc(h));
+            let h = esc(h).replace('_', "_<wbr>").replace('.', ".<wbr>");
+            let _ = write!(out, "<th>{h}</th>");
         }
         out.push_str("</tr>\n");
     }
@@ -118,27 +124,22 @@ pub fn scenario_summary(s: &Scenario) -> String {
     format!("<h2>Scenario</h2>\n{}", table(&[], &rows))
 }
 
-/// A number for a report cell: shares as %, large values with separators.
+/// A number for a report cell, written for the metric's unit
+/// ([`units::Unit::value`]): shares as %, counts whole, thousands separated.
 pub fn cell(metric: &str, x: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    if is_fraction(metric) {
-        format!("{:.1}%", 100.0 * x)
-    } else if x.abs() >= 1000.0 {
-        thousands(x)
-    } else {
-        format!("{x:.2}")
-    }
+    units::unit_of(metric).value(x)
+}
+
+/// A mean with the half-width of its 95% interval, written for the
+/// metric's unit ([`units::Unit::estimate`]): "31.2% ± 1.1%", "26,882 ±
+/// 489", and "0" rather than "0.00 ± 0.00".
+pub fn estimate(metric: &str, mean: f64, half: f64) -> String {
+    units::unit_of(metric).estimate(mean, half)
 }
 
 /// Whether a metric is a fraction (shown as %, its changes in percentage points).
 pub fn is_fraction(metric: &str) -> bool {
-    metric.contains("share")
-        || metric.ends_with("_rate")
-        || metric.contains("utilization")
-        || metric.contains("occupancy")
-        || metric.contains("adherence")
+    units::unit_of(metric) == units::Unit::Share
 }
 
 /// A change in a metric, signed: fractions in percentage points
@@ -213,7 +214,7 @@ mod tests {
     fn share_changes_are_percentage_points_and_other_changes_signed() {
         assert_eq!(change_cell("bypass_rate", -0.038), "-3.8 pp");
         assert_eq!(change_cell("first_contact_share", 0.05), "+5.0 pp");
-        assert_eq!(change_cell("wait_mean_minutes", -2.5), "-2.50");
+        assert_eq!(change_cell("wait_mean_minutes", -2.5), "-2.5");
         assert_eq!(change_cell("cost_total", 12345.0), "+12,345");
         assert_eq!(effect_cell(f64::NEG_INFINITY), "-inf");
         assert_eq!(effect_cell(2.04), "+2.0");

@@ -95,18 +95,9 @@ fn figures(charts: &[Chart]) -> String {
     html::figures(&figs)
 }
 
-/// Mean with its interval half-width, formatted for the metric.
+/// Mean with its interval half-width, formatted for the metric's unit.
 fn pm(metric: &str, mean: &str, lo: &str, hi: &str) -> String {
-    let (m, l, h) = (num(mean), num(lo), num(hi));
-    if h.is_finite() && l.is_finite() {
-        format!(
-            "{} ± {}",
-            html::cell(metric, m),
-            html::cell(metric, (h - l) / 2.0).trim_start_matches('+')
-        )
-    } else {
-        html::cell(metric, m)
-    }
+    html::estimate(metric, num(mean), (num(hi) - num(lo)) / 2.0)
 }
 
 fn num(s: &str) -> f64 {
@@ -236,6 +227,7 @@ pub fn differences(rows: &[&Row]) -> Vec<Difference> {
             diff: r.diff,
             ci_low: r.ci_low,
             ci_high: r.ci_high,
+            n: r.n,
         })
         .collect()
 }

@@ -73,9 +73,38 @@ fn a_run_writes_every_chart_and_a_self_contained_report() {
     assert_eq!(html.matches("<figure>").count(), svgs.len(), "every chart inline");
     assert!(!html.contains("<?xml"), "SVG prologs stripped for inline use");
     assert_links_exist(&out, &html);
-    for word in ["Scenario", "Tiers", "System", "first_contact_share"] {
+    for word in ["Scenario", "Tiers", "System", "first_contact_"] {
         assert!(html.contains(word), "report lacks {word}");
     }
+    // Every table scrolls sideways inside its own wrapper, never past the page.
+    let tables = html.matches("<table").count();
+    assert!(tables >= 3);
+    assert_eq!(
+        html.matches("<div class=\"scroll\"><table>").count(),
+        tables,
+        "a table outside a scroll wrapper"
+    );
+    assert!(html.contains(".scroll{overflow-x:auto"), "the wrapper scrolls");
+    // Numbers written for their unit: counts whole, no "± 0.00" on zero variance.
+    assert!(
+        !html.contains("0.00 ± 0.00") && !html.contains("± 0.00<"),
+        "zero variance shown as ± 0.00"
+    );
+    assert!(html.contains("<td>unmet_episodes</td><td>0</td>"), "a zero count is 0");
+    let arrivals = html
+        .split("<td>village</td>")
+        .nth(1)
+        .unwrap()
+        .split("</td>")
+        .nth(1)
+        .unwrap();
+    assert!(
+        arrivals
+            .trim_start_matches("<td>")
+            .chars()
+            .all(|c| c.is_ascii_digit() || ", ±".contains(c)),
+        "village arrivals are whole numbers: {arrivals}"
+    );
 }
 
 #[test]
