@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod generate;
+pub mod limits;
 pub mod raw;
 pub mod resolved;
 pub mod validate;

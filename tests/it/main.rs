@@ -2,6 +2,7 @@
 //! the command line, and golden outputs.
 
 mod beliefs;
+mod bounds;
 mod cli;
 mod determinism;
 mod golden;
