@@ -74,7 +74,11 @@ impl Tree {
         let mid = lo + (hi - lo) / 2;
         let (p, id) = self.nodes[mid];
         offer(best, k, Candidate::new(from, p, id, key));
-        let diff = if depth % 2 == 0 { from.x - p.x } else { from.y - p.y };
+        let diff = if depth.is_multiple_of(2) {
+            from.x - p.x
+        } else {
+            from.y - p.y
+        };
         let (near, far) = if diff < 0.0 {
             ((lo, mid), (mid + 1, hi))
         } else {
@@ -130,7 +134,7 @@ fn build(items: &mut [(Point, u32)], depth: usize) {
         return;
     }
     let mid = items.len() / 2;
-    let coord = |p: &(Point, u32)| if depth % 2 == 0 { p.0.x } else { p.0.y };
+    let coord = |p: &(Point, u32)| if depth.is_multiple_of(2) { p.0.x } else { p.0.y };
     items.select_nth_unstable_by(mid, |a, b| coord(a).total_cmp(&coord(b)));
     let (left, right) = items.split_at_mut(mid);
     build(left, depth + 1);

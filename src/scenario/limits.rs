@@ -55,3 +55,9 @@ pub const MAX_CHOICE_SET: usize = 4 * MAX_NEAREST_PER_TIER as usize + MAX_CONTRA
 pub const MAX_ROTATIONS: usize = 1_000;
 /// Doctors of all facilities together (tier sums are 32-bit in the engine).
 pub const MAX_TOTAL_DOCTORS: u64 = 100_000_000;
+/// Smallest coefficient of variation of a service or stay distribution.
+pub const MIN_CV: f64 = 0.001;
+/// Largest coefficient of variation of a service or stay distribution.
+pub const MAX_CV: f64 = 100.0;
+/// Largest mean service time \[minutes\] (about 70 days).
+pub const MAX_SERVICE_MINUTES: f64 = 100_000.0;

@@ -330,6 +330,28 @@ impl Checker {
         self.number(path, v, default, |x| x > 0.0, "a number > 0")
     }
 
+    /// A coefficient of variation of a service or stay distribution.
+    pub(super) fn cv(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+        self.number(
+            path,
+            v,
+            default,
+            |x| (MIN_CV..=MAX_CV).contains(&x),
+            &format!("a number between {MIN_CV} and {MAX_CV}"),
+        )
+    }
+
+    /// A mean length of stay \[days\].
+    fn stay_days(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+        self.number(
+            path,
+            v,
+            default,
+            |x| x > 0.0 && x <= f64::from(MAX_DAYS),
+            &format!("a number > 0 and <= {MAX_DAYS}"),
+        )
+    }
+
     fn non_negative(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
         self.number(path, v, default, |x| x >= 0.0, "a number >= 0")
     }
@@ -373,7 +395,13 @@ impl Checker {
             ServiceDist::Gamma { .. } => DistName::Gamma,
             ServiceDist::Fixed { .. } => DistName::Fixed,
         });
-        let mean_minutes = self.positive(&format!("{path}.mean_minutes"), raw.mean_minutes, base.mean_minutes());
+        let mean_minutes = self.number(
+            &format!("{path}.mean_minutes"),
+            raw.mean_minutes,
+            base.mean_minutes(),
+            |x| x > 0.0 && x <= MAX_SERVICE_MINUTES,
+            &format!("a number > 0 and <= {MAX_SERVICE_MINUTES}"),
+        );
         let base_cv = match base {
             ServiceDist::Lognormal { cv, .. } | ServiceDist::Gamma { cv, .. } => cv,
             _ => 0.6,
@@ -393,11 +421,11 @@ impl Checker {
             DistName::Fixed => ServiceDist::Fixed { mean_minutes },
             DistName::Lognormal => ServiceDist::Lognormal {
                 mean_minutes,
-                cv: self.positive(&format!("{path}.cv"), Some(cv()), base_cv),
+                cv: self.cv(&format!("{path}.cv"), Some(cv()), base_cv),
             },
             DistName::Gamma => ServiceDist::Gamma {
                 mean_minutes,
-                cv: self.positive(&format!("{path}.cv"), Some(cv()), base_cv),
+                cv: self.cv(&format!("{path}.cv"), Some(cv()), base_cv),
             },
         }
     }
@@ -678,7 +706,7 @@ impl Checker {
                     &format!("{path}.los_days"),
                     t.los_days.as_ref(),
                     base.los_days,
-                    Checker::positive,
+                    Checker::stay_days,
                 ),
             }
         })
@@ -1070,13 +1098,9 @@ fn resolve_partners(facilities: &mut [Facility], travel: &Travel) {
         .map(|(i, f)| (f.name.clone(), i as u32))
         .collect();
     let index = PartnerIndex::new(facilities);
-    for i in 0..facilities.len() {
-        let named = facilities[i]
-            .partner_name
-            .as_ref()
-            .and_then(|n| ids.get(n))
-            .map(|&p| FacilityId(p));
-        facilities[i].partner = named.or_else(|| index.default_partner(&facilities[i], travel));
+    for f in facilities.iter_mut() {
+        let named = f.partner_name.as_ref().and_then(|n| ids.get(n)).map(|&p| FacilityId(p));
+        f.partner = named.or_else(|| index.default_partner(f, travel));
     }
 }
 

@@ -272,3 +272,14 @@ fn sweep_range_decimal_overflow_says_the_numbers_are_too_large() {
     );
     assert_input_error(&["check"], &scaled, &["range", "do not fit in an exact decimal"]);
 }
+
+#[test]
+fn service_spread_beyond_bound_is_refused_not_a_panic_at_run() {
+    // cv = 1e300 passed check and panicked building the lognormal sampler (found by the fuzz test).
+    let p = problems(&county(
+        "[tiers.county]\nservice = { dist = \"lognormal\", mean_minutes = 10.0, cv = 1e300 }\n[admission]\nlos_cv = 0.0000001",
+        "villages = 2\npopulation = 10",
+    ));
+    has(&p, &["tiers.county.service.cv", "between 0.001 and 100"]);
+    has(&p, &["admission.los_cv", "between 0.001 and 100"]);
+}

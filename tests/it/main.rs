@@ -5,6 +5,7 @@ mod beliefs;
 mod bounds;
 mod cli;
 mod determinism;
+mod fuzz;
 mod golden;
 mod invariants;
 mod levers;

@@ -193,7 +193,7 @@ impl Checker {
                 Checker::probability,
             ),
             max_boarding_hours: self.non_negative("admission.max_boarding_hours", a.max_boarding_hours, 24.0),
-            los_cv: self.positive("admission.los_cv", a.los_cv, 0.6),
+            los_cv: self.cv("admission.los_cv", a.los_cv, 0.6),
         }
     }
 
