@@ -9,8 +9,10 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::estimate;
 use crate::output::{self, Guard, Kind, OutputError};
 use crate::report;
+use crate::scenario::limits::{MAX_DAYS, MAX_REPLICATIONS};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sweep;
 
@@ -310,6 +312,7 @@ fn load(path: Option<&Path>) -> Result<Scenario, ScenarioError> {
 fn run_cmd(args: RunArgs) -> Result<(), Failure> {
     let mut scenario = load(args.scenario.as_deref())?;
     apply_overrides(&mut scenario, &args)?;
+    fits(&scenario, args.threads, &scenario_origin(args.scenario.as_deref()))?;
     let out = args
         .out
         .clone()
@@ -342,14 +345,19 @@ fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
         s.seed = seed;
     }
     if let Some(r) = args.replications {
-        if r == 0 {
-            return Err(Failure::Input(vec![
-                "--replications 0: expected a whole number >= 1".into(),
-            ]));
+        if r == 0 || r > MAX_REPLICATIONS {
+            return Err(Failure::Input(vec![format!(
+                "--replications {r}: expected a whole number between 1 and {MAX_REPLICATIONS}"
+            )]));
         }
         s.replications = r;
     }
     if let Some(d) = args.days {
+        if d > MAX_DAYS {
+            return Err(Failure::Input(vec![format!(
+                "--days {d}: expected a whole number between 1 and {MAX_DAYS}"
+            )]));
+        }
         if d <= s.warmup_days {
             return Err(Failure::Input(vec![format!(
                 "--days {d}: must exceed the scenario's warmup_days ({})",
@@ -373,27 +381,25 @@ fn check_cmd(args: CheckArgs) -> Result<(), Failure> {
         }
         if is_sweep_file(path) {
             match sweep::plan(path) {
-                Ok(p) => println!(
-                    "ok: {}: sweep \"{}\", {} points x {} replication(s)",
-                    path.display(),
-                    p.name,
-                    p.points.len(),
-                    p.replications()
-                ),
+                Ok(p) => match sweep_fits(&p, None, path) {
+                    Ok(()) => println!(
+                        "ok: {}: sweep \"{}\", {} points x {} replication(s){}",
+                        path.display(),
+                        p.name,
+                        p.points.len(),
+                        p.replications(),
+                        sweep_estimate(&p, None)
+                            .map(|e| format!("; {}", e.summary()))
+                            .unwrap_or_default()
+                    ),
+                    Err(Failure::Input(why)) => lines.extend(why),
+                    Err(other) => return Err(other),
+                },
                 Err(e) => lines.extend(e.lines),
             }
             continue;
         }
-        match Scenario::load(path) {
-            Ok(s) => println!(
-                "ok: {}: scenario \"{}\", {} residents, {} facilities",
-                path.display(),
-                s.name,
-                report::thousands(s.population() as f64),
-                s.facilities.len()
-            ),
-            Err(e) => lines.extend(e.lines()),
-        }
+        check_scenario(Scenario::load(path), &path.display().to_string(), &mut lines);
     }
     if lines.is_empty() {
         Ok(())
@@ -414,19 +420,34 @@ fn check_stdin(lines: &mut Vec<String>) {
         lines.push("<stdin>: a sweep file names its base scenario relative to itself, so check it from a file: tiersim check SWEEP.toml".into());
         return;
     }
-    match Scenario::from_toml(&text, "<stdin>") {
-        Ok(s) => println!(
-            "ok: <stdin>: scenario \"{}\", {} residents, {} facilities",
+    check_scenario(Scenario::from_toml(&text, "<stdin>"), "<stdin>", lines);
+}
+
+/// The `ok:` line of a valid scenario (with its estimated work), or its
+/// problems, including a run too big for this machine's memory.
+fn check_scenario(loaded: Result<Scenario, ScenarioError>, origin: &str, lines: &mut Vec<String>) {
+    let s = match loaded {
+        Ok(s) => s,
+        Err(e) => return lines.extend(e.lines()),
+    };
+    let est = estimate::estimate(&s, estimate::threads(None));
+    match estimate::gate(&est, estimate::available_memory()) {
+        Ok(()) => println!(
+            "ok: {origin}: scenario \"{}\", {} residents, {} facilities; {}",
             s.name,
             report::thousands(s.population() as f64),
-            s.facilities.len()
+            s.facilities.len(),
+            est.summary()
         ),
-        Err(e) => lines.extend(e.lines()),
+        Err(why) => lines.extend(why.into_iter().map(|l| format!("{origin}: {l}"))),
     }
 }
 
 fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
     let plan = sweep::plan(&args.sweep).map_err(|e| Failure::Input(e.lines))?;
+    if !args.emit_slurm {
+        sweep_fits(&plan, args.threads, &args.sweep)?;
+    }
     if args.threads == Some(0) || args.shards == 0 || args.cpus_per_task == 0 {
         return Err(Failure::Input(vec![
             "--threads, --shards and --cpus-per-task take whole numbers >= 1".into(),
@@ -604,6 +625,53 @@ fn sweep_inputs(sweep: &Path) -> Vec<PathBuf> {
         }
     }
     inputs
+}
+
+fn scenario_origin(path: Option<&Path>) -> String {
+    path.map_or(BASELINE_ORIGIN.to_string(), |p| p.display().to_string())
+}
+
+/// Refuses (exit 2) a run that cannot fit in this machine's memory.
+fn fits(scenario: &Scenario, threads: Option<usize>, origin: &str) -> Result<(), Failure> {
+    let est = estimate::estimate(scenario, estimate::threads(threads));
+    estimate::gate(&est, estimate::available_memory())
+        .map_err(|why| Failure::Input(why.into_iter().map(|l| format!("{origin}: {l}")).collect()))
+}
+
+/// A sweep: its largest point run with `threads`, plus one world per
+/// point; episodes and events of all points.
+fn sweep_estimate(plan: &sweep::SweepPlan, threads: Option<usize>) -> Option<estimate::Estimate> {
+    let threads = estimate::threads(threads);
+    let all: Vec<estimate::Estimate> = plan
+        .points
+        .iter()
+        .map(|p| estimate::estimate(&p.scenario, threads))
+        .collect();
+    let mut est = all
+        .iter()
+        .max_by(|a, b| a.peak_bytes().total_cmp(&b.peak_bytes()))?
+        .clone();
+    est.episodes = all.iter().map(|e| e.episodes).sum();
+    est.events = all.iter().map(|e| e.events).sum();
+    est.terms.push(estimate::Term {
+        what: "the sweep's points and their worlds",
+        keys: "[[axis]] values (points) x world size",
+        bytes: plan
+            .points
+            .iter()
+            .map(|p| estimate::sweep_point_bytes(&p.scenario))
+            .sum(),
+    });
+    Some(est)
+}
+
+/// Refuses (exit 2) a sweep that cannot fit in this machine's memory.
+fn sweep_fits(plan: &sweep::SweepPlan, threads: Option<usize>, file: &Path) -> Result<(), Failure> {
+    let Some(est) = sweep_estimate(plan, threads) else {
+        return Ok(());
+    };
+    estimate::gate(&est, estimate::available_memory())
+        .map_err(|why| Failure::Input(why.into_iter().map(|l| format!("{}: {l}", file.display())).collect()))
 }
 
 /// A sweep file names a `base` scenario; a scenario file never does.

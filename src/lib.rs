@@ -28,6 +28,8 @@
 //! # Modules
 //! - [`scenario`]: TOML in, checked [`scenario::Scenario`] out (every problem at once).
 //! - [`world`]: the immutable built world (samplers, choice sets, referral targets).
+//! - [`spatial`]: nearest-facility search (a 2-d tree) for the world and validation.
+//! - [`estimate`]: episodes, events and peak memory of a run before it starts.
 //! - [`engine`]: the event loop of one replication.
 //! - [`choice`], [`policy`]: pure logit and payment maths.
 //! - [`rng`]: named random streams.
@@ -57,6 +59,7 @@ pub mod choice;
 pub mod cli;
 pub mod compare;
 pub mod engine;
+pub mod estimate;
 pub mod metrics;
 pub mod output;
 pub mod plot;
@@ -64,5 +67,6 @@ pub mod policy;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod spatial;
 pub mod sweep;
 pub mod world;

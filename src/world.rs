@@ -8,8 +8,9 @@
 use rand_distr::{Distribution, Exp, Gamma, LogNormal};
 
 use crate::scenario::{
-    AllianceId, Discipline, FacilityId, Hours, Point, RegionId, Scenario, ServiceDist, Severity, Target, Tier,
+    AllianceId, Discipline, FacilityId, Hours, Point, RegionId, Scenario, ServiceDist, Severity, Target, Tier, Travel,
 };
+use crate::spatial::Tree;
 
 /// A service-time sampler built from a checked [`ServiceDist`].
 #[derive(Clone, Copy, Debug)]
@@ -154,12 +155,13 @@ impl World {
     pub fn new(scenario: &Scenario) -> World {
         let travel = scenario.travel;
         let mix = scenario.demand.severity_mix;
-        let tele: Vec<FacilityId> = scenario
+        let tele: std::collections::HashSet<FacilityId> = scenario
             .telemedicine
-            .as_ref()
-            .map(|t| t.sites.clone())
-            .unwrap_or_default();
+            .iter()
+            .flat_map(|t| t.sites.iter().copied())
+            .collect();
         let cv = scenario.admission.los_cv;
+        let index = Index::new(scenario);
         let mut facilities: Vec<FacilityInfo> = scenario
             .facilities
             .iter()
@@ -196,13 +198,7 @@ impl World {
                 let partner = f
                     .partner
                     .filter(|p| scenario.facilities[p.0 as usize].capability >= sev);
-                facilities[i].refer_to[sev as usize] = partner.or_else(|| {
-                    nearest(
-                        scenario.facilities.iter().map(|g| (g.at_km, g.capability >= sev)),
-                        f.at_km,
-                        &travel,
-                    )
-                });
+                facilities[i].refer_to[sev as usize] = partner.or_else(|| index.nearest_able(sev, f.at_km, &travel));
             }
         }
         let settlements: Vec<SettlementInfo> = scenario
@@ -211,26 +207,19 @@ impl World {
             .enumerate()
             .flat_map(|(ri, r)| r.settlements.iter().map(move |s| (ri, s)))
             .map(|(ri, s)| {
-                let contracted = contract_targets(scenario, s.at_km);
-                let nearest_of = |tier| {
-                    nearest(
-                        scenario.facilities.iter().map(|g| (g.at_km, g.tier == tier)),
-                        s.at_km,
-                        &travel,
-                    )
-                };
+                let contracted = contract_targets(scenario, &index, s.at_km);
                 SettlementInfo {
                     region: RegionId(ri as u32),
                     alliance: scenario.regions[ri].alliance,
                     at_km: s.at_km,
                     population: s.population,
-                    options: choice_set(scenario, s.at_km, &contracted),
+                    options: choice_set(scenario, &index, s.at_km, &contracted),
                     contract_grassroots: contracted
                         .iter()
                         .copied()
                         .filter(|f| scenario.facilities[f.0 as usize].tier.is_grassroots())
                         .min_by_key(|f| scenario.facilities[f.0 as usize].tier),
-                    nearest_township: nearest_of(Tier::Township),
+                    nearest_township: index.nearest_of(Tier::Township, s.at_km, &travel),
                 }
             })
             .collect();
@@ -259,23 +248,52 @@ impl World {
     }
 }
 
-/// Index of the nearest eligible point (ties: lowest index).
-fn nearest(
-    points: impl Iterator<Item = (Point, bool)>,
-    from: Point,
-    travel: &crate::scenario::Travel,
-) -> Option<FacilityId> {
-    points
-        .enumerate()
-        .filter(|(_, (_, ok))| *ok)
-        .map(|(i, (p, _))| (travel.minutes(from, p), i))
-        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
-        .map(|(_, i)| FacilityId(i as u32))
+/// Facilities by tier and by capability, for nearest-facility searches
+/// that give what a scan in (travel minutes, index) order gives.
+struct Index {
+    by_tier: [Tree; 4],
+    by_capability: [Tree; 4],
+}
+
+impl Index {
+    fn new(scenario: &Scenario) -> Index {
+        let group = |keep: &dyn Fn(&crate::scenario::Facility) -> bool| {
+            Tree::new(
+                scenario
+                    .facilities
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| keep(f))
+                    .map(|(i, f)| (f.at_km, i as u32))
+                    .collect(),
+            )
+        };
+        Index {
+            by_tier: Tier::ALL.map(|t| group(&|f| f.tier == t)),
+            by_capability: Severity::ALL.map(|c| group(&|f| f.capability == c)),
+        }
+    }
+
+    /// The nearest facility of `tier` (ties: lowest index).
+    fn nearest_of(&self, tier: Tier, from: Point, travel: &Travel) -> Option<FacilityId> {
+        self.by_tier[tier as usize]
+            .nearest(from, |p| travel.minutes(from, p))
+            .map(|(_, i)| FacilityId(i))
+    }
+
+    /// The nearest facility treating `sev` (ties: lowest index).
+    fn nearest_able(&self, sev: Severity, from: Point, travel: &Travel) -> Option<FacilityId> {
+        self.by_capability[sev as usize..]
+            .iter()
+            .filter_map(|t| t.nearest(from, |p| travel.minutes(from, p)))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, i)| FacilityId(i))
+    }
 }
 
 /// What a contracted resident living at `at` contracts with: the nearest
 /// facility of each tier named in `contract.with`, and the named facilities.
-fn contract_targets(scenario: &Scenario, at: Point) -> Vec<FacilityId> {
+fn contract_targets(scenario: &Scenario, index: &Index, at: Point) -> Vec<FacilityId> {
     if scenario.contract.share <= 0.0 {
         return Vec::new();
     }
@@ -284,11 +302,7 @@ fn contract_targets(scenario: &Scenario, at: Point) -> Vec<FacilityId> {
         .with
         .iter()
         .filter_map(|t| match t {
-            Target::Tier(tier) => nearest(
-                scenario.facilities.iter().map(|g| (g.at_km, g.tier == *tier)),
-                at,
-                &scenario.travel,
-            ),
+            Target::Tier(tier) => index.nearest_of(*tier, at, &scenario.travel),
             Target::Facility(id) => Some(*id),
         })
         .collect();
@@ -300,21 +314,13 @@ fn contract_targets(scenario: &Scenario, at: Point) -> Vec<FacilityId> {
 /// The `nearest_per_tier` nearest facilities of each tier within
 /// `max_travel_minutes`, plus the contract targets, ordered by tier,
 /// travel, index.
-fn choice_set(scenario: &Scenario, at: Point, contracted: &[FacilityId]) -> Vec<ChoiceOption> {
+fn choice_set(scenario: &Scenario, index: &Index, at: Point, contracted: &[FacilityId]) -> Vec<ChoiceOption> {
     let c = &scenario.choice;
-    let mut all: Vec<(Tier, f64, u32)> = scenario
-        .facilities
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.tier, scenario.travel.minutes(at, f.at_km), i as u32))
-        .filter(|(_, t, _)| *t <= c.max_travel_minutes)
-        .collect();
-    all.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
     let mut out = Vec::new();
-    let mut taken = [0u32; 4];
-    for (tier, travel_minutes, i) in all {
-        if taken[tier as usize] < c.nearest_per_tier {
-            taken[tier as usize] += 1;
+    for tree in &index.by_tier {
+        // The k nearest by (minutes, index); those within reach are a prefix.
+        let nearest = tree.k_nearest(at, c.nearest_per_tier as usize, |p| scenario.travel.minutes(at, p));
+        for (travel_minutes, i) in nearest.into_iter().filter(|(t, _)| *t <= c.max_travel_minutes) {
             out.push(ChoiceOption {
                 facility: FacilityId(i),
                 travel_minutes,

@@ -27,7 +27,7 @@ use crate::scenario::{Beliefs, FacilityId, Hours, Scenario, Scheme, Severity, Ti
 use crate::world::World;
 use event::Event;
 use queue::EventQueue;
-use state::{Episode, FacilityState, Kind, Phase, QueueEntry, Resident, Residents, Slab};
+use state::{Episode, FacilityState, Kind, Phase, QueueEntry, Resident, Residents, Slab, SlotSet};
 
 /// Minutes in a day.
 const DAY: f64 = 1440.0;
@@ -279,7 +279,7 @@ impl<'w> Sim<'w> {
             resident,
             facility: 0,
             token: 0,
-            left_slots: 0,
+            left_slots: SlotSet::EMPTY,
             severity,
             phase: Phase::Travelling,
             kind: Kind::Illness,
@@ -330,7 +330,7 @@ impl<'w> Sim<'w> {
         self.utilities.clear();
         self.candidates.clear();
         if let [only] = settlement.options.as_slice()
-            && ep.left_slots == 0
+            && ep.left_slots.is_empty()
             && (!only.contract_only || r.contracted())
         {
             // One facility in reach: no utilities to weigh (the uniform is
@@ -344,7 +344,7 @@ impl<'w> Sim<'w> {
             ));
         }
         for (slot, opt) in settlement.options.iter().enumerate() {
-            if ep.left_slots & (1 << slot) != 0 || (opt.contract_only && !r.contracted()) {
+            if ep.left_slots.contains(slot) || (opt.contract_only && !r.contracted()) {
                 continue;
             }
             let f = opt.facility.0;
@@ -664,7 +664,7 @@ impl<'w> Sim<'w> {
         left.referred = false;
         left.self_referred = true;
         if let Some(slot) = slot {
-            left.left_slots |= 1 << slot;
+            left.left_slots.insert(slot);
         }
         let retry_prob = self.scenario.patience.map_or(0.0, |p| p.retry_prob);
         let u: f64 = self.rngs.patience.random();

@@ -7,6 +7,7 @@ use rand::RngExt;
 use rand_distr::{Binomial, Distribution};
 
 use crate::rng::{self, Stream};
+use crate::scenario::limits::MAX_CHOICE_SET;
 use crate::scenario::{Discipline, Scheme, Severity};
 use crate::world::{FacilityInfo, World};
 
@@ -147,6 +148,37 @@ pub enum Phase {
     Resting,
 }
 
+/// A set of choice-set slots: one bit for each of up to
+/// [`MAX_CHOICE_SET`] options (validation keeps choice sets within it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SlotSet([u64; SLOT_WORDS]);
+
+const SLOT_WORDS: usize = MAX_CHOICE_SET.div_ceil(64);
+
+impl SlotSet {
+    /// No slot.
+    pub const EMPTY: SlotSet = SlotSet([0; SLOT_WORDS]);
+
+    /// Adds `slot` (< [`MAX_CHOICE_SET`]).
+    pub fn insert(&mut self, slot: usize) {
+        debug_assert!(
+            slot < MAX_CHOICE_SET,
+            "choice sets hold at most {MAX_CHOICE_SET} options"
+        );
+        self.0[slot / 64] |= 1 << (slot % 64);
+    }
+
+    /// Whether `slot` is in the set.
+    pub fn contains(&self, slot: usize) -> bool {
+        self.0.get(slot / 64).is_some_and(|w| w & (1 << (slot % 64)) != 0)
+    }
+
+    /// Whether no slot is in the set.
+    pub fn is_empty(&self) -> bool {
+        *self == SlotSet::EMPTY
+    }
+}
+
 /// What an episode record stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -175,8 +207,8 @@ pub struct Episode {
     pub facility: u32,
     /// Bumped at each arrival so stale timeouts are recognised.
     pub token: u32,
-    /// Choice-set slots already left (bit i = option i of the home settlement).
-    pub left_slots: u64,
+    /// Choice-set slots already left (option i of the home settlement).
+    pub left_slots: SlotSet,
     /// Severity.
     pub severity: Severity,
     /// Phase.

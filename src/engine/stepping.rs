@@ -84,6 +84,77 @@ capability = "critical"
         order
     }
 
+    /// A settlement whose choice set is as large as validation allows: 16
+    /// nearest of each tier plus 16 contracted village clinics farther off.
+    /// The farthest regional center (the last slot) has no doctors.
+    fn full_choice_set_world() -> World {
+        let mut text = String::from(
+            r#"
+name = "full"
+days = 3
+warmup_days = 0
+[demand]
+episodes_per_resident_year = 0.0
+[choice]
+nearest_per_tier = 16
+max_travel_minutes = 100000.0
+[patience]
+mean_minutes = 10.0
+retry_prob = 1.0
+[[region]]
+name = "r"
+[[region.settlement]]
+at_km = [0.0, 0.0]
+population = 1
+"#,
+        );
+        let mut contracted = Vec::new();
+        for (t, tier) in ["village", "township", "county", "regional"].iter().enumerate() {
+            let n = if t == 0 { 32 } else { 16 };
+            for k in 0..n {
+                let name = format!("{tier}{k}");
+                let doctors = if t == 3 && k == 15 { 0 } else { 1 };
+                text.push_str(&format!(
+                    "[[facility]]\nname = \"{name}\"\ntier = \"{tier}\"\nat_km = [{}.0, {t}.0]\nhours = \"24h\"\ndoctors = {doctors}\ncapability = \"critical\"\n",
+                    k + 1
+                ));
+                if t == 0 && k >= 16 {
+                    contracted.push(format!("\"{name}\""));
+                }
+            }
+        }
+        text.push_str(&format!(
+            "[contract]\nshare = 1.0\nwith = [{}]\n",
+            contracted.join(", ")
+        ));
+        World::new(&Scenario::from_toml(&text, "test").expect("valid"))
+    }
+
+    #[test]
+    fn choice_set_at_maximum_marks_the_right_facility() {
+        use crate::scenario::limits::MAX_CHOICE_SET;
+        let w = full_choice_set_world();
+        let options = &w.settlements[0].options;
+        assert_eq!(options.len(), MAX_CHOICE_SET, "the choice set is at its maximum");
+        let last = options[MAX_CHOICE_SET - 1].facility.0;
+        assert_eq!(w.facilities[last as usize].name, "regional15");
+        let mut sim = Sim::new(&w, 0);
+        sim.start();
+        let id = sim.episodes.insert(sim.new_episode(0, Severity::Mild, 0.0));
+        sim.travel_to(id, last, 0.0, 0.0);
+        assert_eq!(sim.episodes.get(id).phase, super::super::state::Phase::Waiting);
+        // Until the patient gives up on the doctorless center and goes elsewhere.
+        while sim.episodes.get(id).facility == last {
+            let (t, e) = sim.events.pop().expect("a timeout is pending");
+            sim.handle(t, e);
+        }
+        let left = sim.episodes.get(id).left_slots;
+        assert!(left.contains(MAX_CHOICE_SET - 1), "the center left is marked");
+        for slot in 0..MAX_CHOICE_SET - 1 {
+            assert!(!left.contains(slot), "slot {slot} was never left");
+        }
+    }
+
     #[test]
     fn fifo_serves_in_arrival_order_and_severity_most_severe_first() {
         use Severity::*;

@@ -11,6 +11,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 
 use super::{Point, Settlement, Tier};
+use crate::spatial::Tree;
 
 /// Generator settings from `[region.generate]`, defaults filled in.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,6 +88,7 @@ pub fn facilities(region: &str, p: &GenerateParams) -> Vec<FacilitySpec> {
         }
     }
     let golden_angle = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+    let village_tree = Tree::new(villages.iter().enumerate().map(|(i, v)| (v.at_km, i as u32)).collect());
     for k in 0..p.townships {
         let r = p.radius_km * ((f64::from(k) + 0.5) / f64::from(p.townships)).sqrt();
         let theta = f64::from(k) * golden_angle;
@@ -94,10 +96,10 @@ pub fn facilities(region: &str, p: &GenerateParams) -> Vec<FacilitySpec> {
             x: p.center_km.x + r * theta.cos(),
             y: p.center_km.y + r * theta.sin(),
         };
-        let seat = villages
-            .iter()
-            .min_by(|a, b| a.at_km.dist_km(target).total_cmp(&b.at_km.dist_km(target)))
-            .map(|v| v.at_km)
+        // The nearest village (ties: the first), found in a tree.
+        let seat = village_tree
+            .nearest(target, |p| p.dist_km(target))
+            .map(|(_, i)| villages[i as usize].at_km)
             .unwrap_or(target);
         out.push(FacilitySpec {
             name: format!("{region} THC {}", k + 1),

@@ -8,6 +8,7 @@
 pub mod error;
 pub mod generate;
 pub mod kind;
+pub mod limits;
 pub mod raw;
 pub mod resolved;
 pub mod validate;

@@ -12,8 +12,10 @@ use super::error::{Problem, ScenarioError, did_you_mean};
 mod levers;
 mod parse;
 use super::generate::{self, GenerateParams};
+use super::limits::*;
 use super::raw::*;
 use super::*;
+use crate::spatial::Tree;
 use levers::{Alliances, FacilityNames};
 pub(crate) use parse::syntax_message;
 use parse::{follows_from, parse_raw};
@@ -186,13 +188,13 @@ impl Checker {
         self.problems.push(Problem::new(path, message));
     }
 
-    /// A whole number >= `min`.
-    fn count(&mut self, path: &str, v: Option<i64>, default: u32, min: i64) -> u32 {
+    /// A whole number in `min..=max` (every count has an upper bound: see [`super::limits`]).
+    fn count(&mut self, path: &str, v: Option<i64>, default: u32, min: u32, max: u32) -> u32 {
         match v {
             None => default,
-            Some(x) if x >= min && x <= i64::from(u32::MAX) => x as u32,
+            Some(x) if x >= i64::from(min) && x <= i64::from(max) => x as u32,
             Some(x) => {
-                self.push(path, format!("{x}: expected a whole number >= {min}"));
+                self.push(path, format!("{x}: expected a whole number between {min} and {max}"));
                 default
             }
         }
@@ -224,6 +226,28 @@ impl Checker {
         self.number(path, v, default, |x| x > 0.0, "a number > 0")
     }
 
+    /// A coefficient of variation of a service or stay distribution.
+    pub(super) fn cv(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+        self.number(
+            path,
+            v,
+            default,
+            |x| (MIN_CV..=MAX_CV).contains(&x),
+            &format!("a number between {MIN_CV} and {MAX_CV}"),
+        )
+    }
+
+    /// A mean length of stay \[days\].
+    fn stay_days(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+        self.number(
+            path,
+            v,
+            default,
+            |x| x > 0.0 && x <= f64::from(MAX_DAYS),
+            &format!("a number > 0 and <= {MAX_DAYS}"),
+        )
+    }
+
     fn non_negative(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
         self.number(path, v, default, |x| x >= 0.0, "a number >= 0")
     }
@@ -245,9 +269,12 @@ impl Checker {
 
     fn point(&mut self, path: &str, v: Option<[f64; 2]>) -> Point {
         match v {
-            Some([x, y]) if x.is_finite() && y.is_finite() => Point { x, y },
+            Some([x, y]) if x.abs() <= MAX_COORDINATE_KM && y.abs() <= MAX_COORDINATE_KM => Point { x, y },
             Some(_) => {
-                self.push(path, "expected two finite numbers [x_km, y_km]");
+                self.push(
+                    path,
+                    format!("expected two numbers [x_km, y_km] between -{MAX_COORDINATE_KM} and {MAX_COORDINATE_KM}"),
+                );
                 Point { x: 0.0, y: 0.0 }
             }
             None => {
@@ -264,7 +291,13 @@ impl Checker {
             ServiceDist::Gamma { .. } => DistName::Gamma,
             ServiceDist::Fixed { .. } => DistName::Fixed,
         });
-        let mean_minutes = self.positive(&format!("{path}.mean_minutes"), raw.mean_minutes, base.mean_minutes());
+        let mean_minutes = self.number(
+            &format!("{path}.mean_minutes"),
+            raw.mean_minutes,
+            base.mean_minutes(),
+            |x| x > 0.0 && x <= MAX_SERVICE_MINUTES,
+            &format!("a number > 0 and <= {MAX_SERVICE_MINUTES}"),
+        );
         let base_cv = match base {
             ServiceDist::Lognormal { cv, .. } | ServiceDist::Gamma { cv, .. } => cv,
             _ => 0.6,
@@ -284,11 +317,11 @@ impl Checker {
             DistName::Fixed => ServiceDist::Fixed { mean_minutes },
             DistName::Lognormal => ServiceDist::Lognormal {
                 mean_minutes,
-                cv: self.positive(&format!("{path}.cv"), Some(cv()), base_cv),
+                cv: self.cv(&format!("{path}.cv"), Some(cv()), base_cv),
             },
             DistName::Gamma => ServiceDist::Gamma {
                 mean_minutes,
-                cv: self.positive(&format!("{path}.cv"), Some(cv()), base_cv),
+                cv: self.cv(&format!("{path}.cv"), Some(cv()), base_cv),
             },
         }
     }
@@ -348,18 +381,18 @@ impl Checker {
                 0
             }
         };
-        let days = self.count("days", raw.days, 365, 1);
-        let warmup_days = self.count("warmup_days", raw.warmup_days, 30.min(days / 4), 0);
+        let days = self.count("days", raw.days, 365, 1, MAX_DAYS);
+        let warmup_days = self.count("warmup_days", raw.warmup_days, 30.min(days / 4), 0, MAX_DAYS);
         if warmup_days >= days {
             self.push("warmup_days", format!("{warmup_days}: must be less than days ({days})"));
         }
-        let replications = self.count("replications", raw.replications, 10, 1);
+        let replications = self.count("replications", raw.replications, 10, 1, MAX_REPLICATIONS);
         let travel = self.travel(raw.travel.as_ref().cloned().unwrap_or_default());
         let demand = self.demand(raw.demand.as_ref().cloned().unwrap_or_default());
         let choice = self.choice(raw.choice.as_ref().cloned().unwrap_or_default());
         let tiers = self.tiers(raw.tiers.as_ref());
         let mut alliances = Alliances::default();
-        let (regions, generated) = self.regions(&raw.region, seed, &mut alliances);
+        let (regions, generated) = self.regions(&raw.region, raw.facility.len(), seed, &mut alliances);
         let all_facilities = self.facilities(raw, &tiers, &regions, &generated, &mut alliances);
         self.check_partners(&all_facilities);
         let (layouts, layout) = self.layouts(raw);
@@ -415,13 +448,19 @@ impl Checker {
 
     fn travel(&mut self, t: RawTravel) -> Travel {
         Travel {
-            speed_kmh: self.positive("travel.speed_kmh", t.speed_kmh, 30.0),
+            speed_kmh: self.number(
+                "travel.speed_kmh",
+                t.speed_kmh,
+                30.0,
+                |x| x > 0.0 && x <= MAX_SPEED_KMH,
+                &format!("a number > 0 and <= {MAX_SPEED_KMH}"),
+            ),
             detour_factor: self.number(
                 "travel.detour_factor",
                 t.detour_factor,
                 1.3,
-                |x| x >= 1.0,
-                "a number >= 1 (road km per straight-line km)",
+                |x| (1.0..=MAX_DETOUR_FACTOR).contains(&x),
+                &format!("a number between 1 and {MAX_DETOUR_FACTOR} (road km per straight-line km)"),
             ),
         }
     }
@@ -453,13 +492,21 @@ impl Checker {
             None => severity_mix,
         };
         Demand {
-            episodes_per_resident_year: self.non_negative(
+            episodes_per_resident_year: self.number(
                 "demand.episodes_per_resident_year",
                 d.episodes_per_resident_year,
                 2.5,
+                |x| (0.0..=MAX_EPISODES_PER_RESIDENT_YEAR).contains(&x),
+                &format!("a number between 0 and {MAX_EPISODES_PER_RESIDENT_YEAR}"),
             ),
             chronic_share: self.probability("demand.chronic_share", d.chronic_share, 0.2),
-            chronic_multiplier: self.non_negative("demand.chronic_multiplier", d.chronic_multiplier, 3.0),
+            chronic_multiplier: self.number(
+                "demand.chronic_multiplier",
+                d.chronic_multiplier,
+                3.0,
+                |x| (0.0..=MAX_CHRONIC_MULTIPLIER).contains(&x),
+                &format!("a number between 0 and {MAX_CHRONIC_MULTIPLIER}"),
+            ),
             severity_mix,
             presentation: self.hours(
                 "demand.presentation_hours",
@@ -507,19 +554,10 @@ impl Checker {
         }
     }
 
-    /// At most 16 per tier: choice sets of up to 64 facilities, one bit
-    /// each in an episode's record of facilities already left.
+    /// At most [`MAX_NEAREST_PER_TIER`] per tier: with the contracted
+    /// facilities, choice sets of up to [`MAX_CHOICE_SET`] facilities.
     fn nearest_per_tier(&mut self, v: Option<i64>) -> u32 {
-        match v {
-            Some(x) if !(1..=16).contains(&x) => {
-                self.push(
-                    "choice.nearest_per_tier",
-                    format!("{x}: expected a whole number from 1 to 16"),
-                );
-                2
-            }
-            v => v.map_or(2, |x| x as u32),
-        }
+        self.count("choice.nearest_per_tier", v, 2, 1, MAX_NEAREST_PER_TIER)
     }
 
     fn tiers(&mut self, raw: Option<&RawTiers>) -> [TierParams; 4] {
@@ -548,8 +586,8 @@ impl Checker {
             TierParams {
                 capability: t.capability.map(severity_of).unwrap_or(base.capability),
                 quality: self.finite(&format!("{path}.quality"), t.quality, base.quality),
-                doctors: self.count(&format!("{path}.doctors"), t.doctors, base.doctors, 0),
-                beds: self.count(&format!("{path}.beds"), t.beds, base.beds, 0),
+                doctors: self.count(&format!("{path}.doctors"), t.doctors, base.doctors, 0, MAX_DOCTORS),
+                beds: self.count(&format!("{path}.beds"), t.beds, base.beds, 0, MAX_BEDS),
                 hours: self.hours(&format!("{path}.hours"), t.hours.as_ref(), base.hours),
                 discipline: t.discipline.map(discipline_of).unwrap_or(base.discipline),
                 service,
@@ -564,7 +602,7 @@ impl Checker {
                     &format!("{path}.los_days"),
                     t.los_days.as_ref(),
                     base.los_days,
-                    Checker::positive,
+                    Checker::stay_days,
                 ),
             }
         })
@@ -574,6 +612,7 @@ impl Checker {
     fn regions(
         &mut self,
         raw: &[RawRegion],
+        explicit_facilities: usize,
         seed: u64,
         alliances: &mut Alliances,
     ) -> (Vec<Region>, Vec<Option<GenerateParams>>) {
@@ -583,12 +622,32 @@ impl Checker {
                 "no [[region]]: a scenario needs at least one region with settlements",
             );
         }
-        let mut seen = HashMap::new();
-        raw.iter()
+        if raw.len() > MAX_REGIONS {
+            self.push("region", format!("{} regions: at most {MAX_REGIONS}", raw.len()));
+            return (Vec::new(), Vec::new());
+        }
+        let path_of = |i: usize, r: &RawRegion| format!("region \"{}\" (region[{i}])", r.name.as_deref().unwrap_or(""));
+        // Sizes are checked before anything is generated.
+        let params: Vec<Option<GenerateParams>> = raw
+            .iter()
             .enumerate()
             .map(|(i, r)| {
+                r.generate
+                    .as_ref()
+                    .map(|g| self.generate_params(&format!("{}.generate", path_of(i, r)), g, seed))
+            })
+            .collect();
+        if !self.generated_sizes_fit(raw, &params, explicit_facilities) {
+            // Too large to generate: the error says so, nothing is built.
+            return (Vec::new(), Vec::new());
+        }
+        let mut seen = HashMap::new();
+        raw.iter()
+            .zip(params)
+            .enumerate()
+            .map(|(i, (r, params))| {
                 let name = r.name.clone().unwrap_or_default();
-                let path = format!("region \"{name}\" (region[{i}])");
+                let path = path_of(i, r);
                 if name.is_empty() {
                     self.push(format!("region[{i}].name"), "missing: every region needs a unique name");
                 } else if seen.insert(name.clone(), i).is_some() {
@@ -597,10 +656,6 @@ impl Checker {
                         "another region has this name: names must be unique",
                     );
                 }
-                let params = r
-                    .generate
-                    .as_ref()
-                    .map(|g| self.generate_params(&format!("{path}.generate"), g, seed));
                 let mut settlements = params
                     .as_ref()
                     .map(|p| generate::settlements(&name, p))
@@ -610,7 +665,13 @@ impl Checker {
                     let spath = format!("{path}.settlement[{j}]");
                     settlements.push(Settlement {
                         at_km: self.point(&format!("{spath}.at_km"), s.at_km),
-                        population: self.count(&format!("{spath}.population"), s.population, 0, 0),
+                        population: self.count(
+                            &format!("{spath}.population"),
+                            s.population,
+                            0,
+                            0,
+                            MAX_SETTLEMENT_POPULATION,
+                        ),
                         name: sname,
                     });
                 }
@@ -627,6 +688,48 @@ impl Checker {
             .unzip()
     }
 
+    /// Settlements and facilities of all regions together, counted from
+    /// the generator settings before generating, within their bounds.
+    fn generated_sizes_fit(
+        &mut self,
+        raw: &[RawRegion],
+        params: &[Option<GenerateParams>],
+        explicit_facilities: usize,
+    ) -> bool {
+        let mut settlements = 0u64;
+        let mut facilities = explicit_facilities as u64;
+        for (r, p) in raw.iter().zip(params) {
+            settlements += r.settlement.len() as u64;
+            if let Some(p) = p {
+                settlements += u64::from(p.villages);
+                facilities += u64::from(p.townships) + u64::from(p.county_hospital);
+                if p.village_clinics {
+                    facilities += u64::from(p.villages);
+                }
+            }
+        }
+        let mut fits = true;
+        if settlements > MAX_SETTLEMENTS {
+            self.push(
+                "region",
+                format!(
+                    "{settlements} settlements in all (villages of [region.generate] plus [[region.settlement]]): at most {MAX_SETTLEMENTS}"
+                ),
+            );
+            fits = false;
+        }
+        if facilities > MAX_FACILITIES {
+            self.push(
+                "facility",
+                format!(
+                    "{facilities} facilities in all (village clinics and townships of [region.generate] plus [[facility]]): at most {MAX_FACILITIES}"
+                ),
+            );
+            fits = false;
+        }
+        fits
+    }
+
     fn generate_params(&mut self, path: &str, g: &RawGenerate, seed: u64) -> GenerateParams {
         let center = g
             .center_km
@@ -635,9 +738,21 @@ impl Checker {
         GenerateParams {
             center_km: center,
             radius_km: self.positive(&format!("{path}.radius_km"), g.radius_km, 25.0),
-            villages: self.count(&format!("{path}.villages"), g.villages, 150, 1),
-            population: self.count(&format!("{path}.population"), g.population, 300_000, 0),
-            townships: self.count(&format!("{path}.townships"), g.townships, 10, 0),
+            villages: self.count(&format!("{path}.villages"), g.villages, 150, 1, MAX_VILLAGES_PER_REGION),
+            population: self.count(
+                &format!("{path}.population"),
+                g.population,
+                300_000,
+                0,
+                MAX_REGION_POPULATION,
+            ),
+            townships: self.count(
+                &format!("{path}.townships"),
+                g.townships,
+                10,
+                0,
+                MAX_TOWNSHIPS_PER_REGION,
+            ),
             village_clinics: g.village_clinics.unwrap_or(true),
             county_hospital: g.county_hospital.unwrap_or(true),
             seed: match g.seed {
@@ -725,8 +840,8 @@ impl Checker {
             };
             let at_km = self.point(&format!("{path}.at_km"), f.at_km);
             let mut fac = facility_from_tier(name, tier, (region, alliance), at_km, base);
-            fac.doctors = self.count(&format!("{path}.doctors"), f.doctors, base.doctors, 0);
-            fac.beds = self.count(&format!("{path}.beds"), f.beds, base.beds, 0);
+            fac.doctors = self.count(&format!("{path}.doctors"), f.doctors, base.doctors, 0, MAX_DOCTORS);
+            fac.beds = self.count(&format!("{path}.beds"), f.beds, base.beds, 0, MAX_BEDS);
             fac.quality = self.finite(&format!("{path}.quality"), f.quality, base.quality);
             fac.capability = f.capability.map(severity_of).unwrap_or(base.capability);
             fac.hours = self.hours(&format!("{path}.hours"), f.hours.as_ref(), base.hours);
@@ -735,7 +850,7 @@ impl Checker {
             fac.explicit_index = Some(i);
             out.push(fac);
         }
-        self.unique_facility_names(&out, raw.facility.len());
+        self.unique_facility_names(&out);
         out
     }
 
@@ -765,19 +880,23 @@ impl Checker {
         }
     }
 
-    fn unique_facility_names(&mut self, facilities: &[Facility], explicit: usize) {
-        let first_explicit = facilities.len() - explicit;
+    /// Each repeated name is reported at its later holder, by that
+    /// holder's own index among the `[[facility]]` entries.
+    fn unique_facility_names(&mut self, facilities: &[Facility]) {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, f) in facilities.iter().enumerate() {
             if let Some(prev) = seen.insert(f.name.as_str(), i) {
-                let j = i.saturating_sub(first_explicit);
-                let other = if prev >= first_explicit {
+                let other = if facilities[prev].explicit_index.is_some() {
                     "another [[facility]]"
                 } else {
                     "a generated facility"
                 };
+                let at = match f.explicit_index {
+                    Some(j) => format!("facility[{j}]"),
+                    None => "generated".to_string(),
+                };
                 self.push(
-                    format!("facility \"{}\" (facility[{j}]).name", f.name),
+                    format!("facility \"{}\" ({at}).name", f.name),
                     format!("{other} has this name: names must be unique"),
                 );
             }
@@ -786,8 +905,22 @@ impl Checker {
 
     fn cross_checks(&mut self, s: &Scenario) {
         // Events pack facility indices into 28 bits (engine::queue).
-        if s.facilities.len() >= 1 << 28 {
-            self.push("facility", "more than 268 million facilities");
+        const _: () = assert!(MAX_FACILITIES < 1 << 28);
+        let population = s.population();
+        if population > MAX_POPULATION {
+            self.push(
+                "region",
+                format!(
+                    "{population} residents in all: at most {MAX_POPULATION} (settlement populations and [region.generate] population)"
+                ),
+            );
+        }
+        let doctors: u64 = s.facilities.iter().map(|f| u64::from(f.doctors)).sum();
+        if doctors > MAX_TOTAL_DOCTORS {
+            self.push(
+                "facility",
+                format!("{doctors} doctors in all facilities together: at most {MAX_TOTAL_DOCTORS}"),
+            );
         }
         if s.facilities.is_empty() {
             self.push(
@@ -861,13 +994,56 @@ fn resolve_partners(facilities: &mut [Facility], travel: &Travel) {
         .enumerate()
         .map(|(i, f)| (f.name.clone(), i as u32))
         .collect();
-    for i in 0..facilities.len() {
-        let named = facilities[i]
-            .partner_name
-            .as_ref()
-            .and_then(|n| ids.get(n))
-            .map(|&p| FacilityId(p));
-        facilities[i].partner = named.or_else(|| default_partner(facilities, FacilityId(i as u32), travel));
+    let index = PartnerIndex::new(facilities);
+    for f in facilities.iter_mut() {
+        let named = f.partner_name.as_ref().and_then(|n| ids.get(n)).map(|&p| FacilityId(p));
+        f.partner = named.or_else(|| index.default_partner(f, travel));
+    }
+}
+
+/// Facilities grouped by (tier, capability), each group as a tree over all
+/// regions and one per region, for [`PartnerIndex::default_partner`].
+struct PartnerIndex {
+    all: HashMap<(Tier, Severity), Tree>,
+    by_region: HashMap<(Tier, Severity, RegionId), Tree>,
+}
+
+impl PartnerIndex {
+    fn new(facilities: &[Facility]) -> PartnerIndex {
+        let mut all: HashMap<(Tier, Severity), Vec<(Point, u32)>> = HashMap::new();
+        let mut by_region: HashMap<(Tier, Severity, RegionId), Vec<(Point, u32)>> = HashMap::new();
+        for (i, f) in facilities.iter().enumerate() {
+            all.entry((f.tier, f.capability)).or_default().push((f.at_km, i as u32));
+            by_region
+                .entry((f.tier, f.capability, f.region))
+                .or_default()
+                .push((f.at_km, i as u32));
+        }
+        PartnerIndex {
+            all: all.into_iter().map(|(k, v)| (k, Tree::new(v))).collect(),
+            by_region: by_region.into_iter().map(|(k, v)| (k, Tree::new(v))).collect(),
+        }
+    }
+
+    /// The nearest facility of the next tier up that treats more than `me`
+    /// does, preferring the same region; ties go to the lower index. The
+    /// same answer as a scan ordered by (tier, other region, minutes, index).
+    fn default_partner(&self, me: &Facility, travel: &Travel) -> Option<FacilityId> {
+        let minutes = |p: Point| travel.minutes(me.at_km, p);
+        let best_of = |trees: &mut dyn Iterator<Item = &Tree>| {
+            trees
+                .filter_map(|t| t.nearest(me.at_km, minutes))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+        };
+        let abler = || Severity::ALL.into_iter().filter(|c| *c > me.capability);
+        for tier in Tier::ALL.into_iter().filter(|t| *t > me.tier) {
+            let same = best_of(&mut abler().filter_map(|c| self.by_region.get(&(tier, c, me.region))));
+            let found = same.or_else(|| best_of(&mut abler().filter_map(|c| self.all.get(&(tier, c)))));
+            if let Some((_, i)) = found {
+                return Some(FacilityId(i));
+            }
+        }
+        None
     }
 }
 
@@ -890,7 +1066,9 @@ fn split_by_layout(
 }
 
 /// The nearest facility of the next tier up that treats more than this one
-/// does, preferring the same region; ties go to the lower index.
+/// does, preferring the same region; ties go to the lower index. A full
+/// scan: the reference [`PartnerIndex`] is tested against.
+#[cfg(test)]
 fn default_partner(facilities: &[Facility], id: FacilityId, travel: &Travel) -> Option<FacilityId> {
     let me = &facilities[id.0 as usize];
     facilities
@@ -905,4 +1083,83 @@ fn default_partner(facilities: &[Facility], id: FacilityId, travel: &Travel) -> 
                 .then(a.3.cmp(&b.3))
         })
         .map(|(.., i)| FacilityId(i as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The indexed search picks the partner the full scan picks, ties
+        /// (shared sites, equal distances) included.
+        #[test]
+        fn indexed_default_partners_match_the_full_scan(
+            raw in prop::collection::vec((0usize..4, 0usize..4, 0u32..3, 0i32..6, 0i32..6), 1..80),
+        ) {
+            let tiers = builtin_tiers();
+            let facilities: Vec<Facility> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(t, c, region, x, y))| {
+                    let mut f = facility_from_tier(
+                        format!("f{i}"),
+                        Tier::ALL[t],
+                        (RegionId(region), AllianceId(0)),
+                        Point { x: f64::from(x) * 1.5, y: f64::from(y) },
+                        &tiers[t],
+                    );
+                    f.capability = Severity::ALL[c];
+                    f
+                })
+                .collect();
+            let travel = Travel { speed_kmh: 30.0, detour_factor: 1.3 };
+            let index = PartnerIndex::new(&facilities);
+            for (i, f) in facilities.iter().enumerate() {
+                prop_assert_eq!(
+                    index.default_partner(f, &travel),
+                    default_partner(&facilities, FacilityId(i as u32), &travel)
+                );
+            }
+        }
+    }
+
+    fn builtin_tiers() -> [TierParams; 4] {
+        Tier::ALL.map(builtin_tier)
+    }
+
+    #[test]
+    fn duplicate_name_message_names_the_second_facility() {
+        // facility[0] has no tier and is skipped: indices must still be the file's.
+        let text = r#"
+[[region]]
+name = "r"
+[[region.settlement]]
+at_km = [0.0, 0.0]
+population = 10
+[[facility]]
+name = "x"
+at_km = [0.0, 0.0]
+[[facility]]
+name = "A"
+tier = "county"
+at_km = [0.0, 0.0]
+capability = "critical"
+[[facility]]
+name = "A"
+tier = "county"
+at_km = [1.0, 0.0]
+capability = "critical"
+"#;
+        let Err(ScenarioError::Invalid { problems, .. }) = from_toml(text, "t") else {
+            panic!("duplicate names must be refused");
+        };
+        let dup: Vec<&Problem> = problems
+            .iter()
+            .filter(|p| p.message.contains("has this name"))
+            .collect();
+        assert_eq!(dup.len(), 1, "{problems:?}");
+        assert_eq!(dup[0].path, "facility \"A\" (facility[2]).name");
+        assert!(dup[0].message.starts_with("another [[facility]]"), "{}", dup[0].message);
+    }
 }

@@ -226,7 +226,23 @@ fn axes(
     }
     let combine = raw.combine.as_deref().unwrap_or("grid");
     let rows = match combine {
-        "grid" => grid(&values),
+        "grid" => {
+            // Counted (without wrapping) before a single row is built.
+            let count = values
+                .iter()
+                .try_fold(1usize, |acc, v| acc.checked_mul(v.len()))
+                .filter(|&n| n <= MAX_POINTS);
+            if count.is_none() {
+                let sizes: Vec<String> = values.iter().map(|v| v.len().to_string()).collect();
+                return Err(SweepInputError {
+                    lines: vec![format!(
+                        "{origin}: combine = \"grid\" makes {} points: at most {MAX_POINTS} (fewer values per axis, or combine = \"zip\")",
+                        sizes.join(" x ")
+                    )],
+                });
+            }
+            grid(&values)
+        }
         "zip" => {
             let n = values[0].len();
             if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| v.len() != n) {
@@ -444,15 +460,20 @@ impl Decimal {
         {
             return Err(bad());
         }
-        let mantissa: i128 = format!("{int}{frac}").parse().map_err(|_| bad())?;
+        let mantissa: i128 = format!("{int}{frac}")
+            .parse()
+            .map_err(|_| format!("\"{text}\": too many digits for an exact decimal (at most 38 significant digits)"))?;
         Ok(Decimal {
             mantissa: if neg { -mantissa } else { mantissa },
             scale: frac.len() as u32,
         })
     }
 
-    fn rescale(self, scale: u32) -> i128 {
-        self.mantissa * 10i128.pow(scale - self.scale)
+    /// The mantissa at `scale` decimal places; `None` if it overflows 128 bits.
+    fn rescale(self, scale: u32) -> Option<i128> {
+        10i128
+            .checked_pow(scale - self.scale)
+            .and_then(|f| self.mantissa.checked_mul(f))
     }
 
     fn to_f64(m: i128, scale: u32) -> f64 {
@@ -472,8 +493,13 @@ fn range(r: &RawRange) -> Result<Vec<toml::Value>, String> {
     let (stop, i2) = Decimal::from_value(&r.stop).map_err(|e| format!("stop: {e}"))?;
     let (step, i3) = Decimal::from_value(&r.step).map_err(|e| format!("step: {e}"))?;
     let scale = start.scale.max(stop.scale).max(step.scale);
-    let (a, b, s) = (start.rescale(scale), stop.rescale(scale), step.rescale(scale));
-    if s == 0 || (b - a).signum() * s.signum() < 0 {
+    let too_large =
+        || format!("start, stop and step at {scale} decimal places do not fit in an exact decimal (at most 38 digits)");
+    let (Some(a), Some(b), Some(s)) = (start.rescale(scale), stop.rescale(scale), step.rescale(scale)) else {
+        return Err(too_large());
+    };
+    let span = b.checked_sub(a).ok_or_else(too_large)?;
+    if s == 0 || span.signum() * s.signum() < 0 {
         return Err(format!(
             "step {} never gets from {} to {}",
             Decimal::to_f64(s, scale),
@@ -481,11 +507,19 @@ fn range(r: &RawRange) -> Result<Vec<toml::Value>, String> {
             Decimal::to_f64(b, scale)
         ));
     }
-    let n = (b - a) / s + 1;
-    if n as usize > MAX_POINTS {
+    // span / s >= 0 here, and adding 1 cannot overflow: |span / s| <= |span|.
+    let n = span / s + 1;
+    if n > MAX_POINTS as i128 {
         return Err(format!("{n} values: at most {MAX_POINTS}"));
     }
     let integral = i1 && i2 && i3 && scale == 0;
+    if integral && [a, b].iter().any(|&v| i64::try_from(v).is_err()) {
+        return Err(format!(
+            "whole-number ranges must stay between {} and {}",
+            i64::MIN,
+            i64::MAX
+        ));
+    }
     Ok((0..n)
         .map(|k| {
             let m = a + k * s;

@@ -38,7 +38,11 @@ const BROKEN: &[(&str, &[&str])] = &[
     ("typo_key.toml", &["choice.b_trvel", "did you mean `b_travel`"]),
     (
         "negative_doctors.toml",
-        &["facility \"Dongshan THC\" (facility[0]).doctors", "-2", ">= 0"],
+        &[
+            "facility \"Dongshan THC\" (facility[0]).doctors",
+            "-2",
+            "between 0 and 100000",
+        ],
     ),
     ("probability.toml", &["demand.chronic_share", "1.3", "between 0 and 1"]),
     ("severity_mix.toml", &["demand.severity_mix", "sum to 1.15"]),

@@ -2,9 +2,11 @@
 //! the command line, and golden outputs.
 
 mod beliefs;
+mod bounds;
 mod cli;
 mod determinism;
 mod ecosystem;
+mod fuzz;
 mod golden;
 mod invariants;
 mod levers;

@@ -5,9 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::super::error::did_you_mean;
+use super::super::limits::*;
 use super::super::raw::*;
 use super::super::*;
 use super::{Checker, TIER_NAMES, tier_of};
+use crate::spatial::Tree;
 
 /// Alliance names in order of first mention.
 #[derive(Default)]
@@ -135,7 +137,7 @@ impl Checker {
         if let Some(f) = &r.followups {
             for (i, v) in f.as_array().into_iter().enumerate() {
                 let path = format!("referral.followups.{}", Severity::ALL[i].name());
-                followups[i] = self.count(&path, *v, followups[i], 0).min(50);
+                followups[i] = self.count(&path, *v, followups[i], 0, MAX_DAYS).min(50);
             }
         }
         Referral {
@@ -191,14 +193,17 @@ impl Checker {
                 Checker::probability,
             ),
             max_boarding_hours: self.non_negative("admission.max_boarding_hours", a.max_boarding_hours, 24.0),
-            los_cv: self.positive("admission.los_cv", a.los_cv, 0.6),
+            los_cv: self.cv("admission.los_cv", a.los_cv, 0.6),
         }
     }
 
     pub(super) fn contract(&mut self, c: RawContract, names: &FacilityNames) -> Contract {
         let with_names = c.with.unwrap_or_else(|| vec!["township".to_string()]);
-        if with_names.len() > 16 {
-            self.push("contract.with", "at most 16 entries");
+        if with_names.len() > MAX_CONTRACT_TARGETS {
+            self.push(
+                "contract.with",
+                format!("{} entries: at most {MAX_CONTRACT_TARGETS}", with_names.len()),
+            );
         }
         let with = with_names
             .iter()
@@ -269,6 +274,10 @@ impl Checker {
         names: &FacilityNames,
         facilities: &[Facility],
     ) -> Vec<Rotation> {
+        if raw.len() > MAX_ROTATIONS {
+            self.push("rotation", format!("{} programs: at most {MAX_ROTATIONS}", raw.len()));
+            return Vec::new();
+        }
         let programs: Vec<Rotation> = raw
             .iter()
             .enumerate()
@@ -310,6 +319,7 @@ impl Checker {
             );
         }
         // Tier names in `to` mean that tier inside the source's alliance.
+        let sources_by_alliance = SourceIndex::new(&sources, facilities);
         let mut pairs = Vec::new();
         for (k, n) in to_names.iter().enumerate() {
             match names.lookup(n) {
@@ -318,14 +328,14 @@ impl Checker {
                         if dest.tier != t {
                             continue;
                         }
-                        if let Some(src) = nearest_source(&sources, facilities, dest) {
+                        if let Some(src) = sources_by_alliance.nearest(dest) {
                             pairs.push((src, FacilityId(j as u32)));
                         }
                     }
                 }
                 Some(Named::Active(id)) => {
                     let dest = &facilities[id.0 as usize];
-                    if let Some(src) = nearest_source(&sources, facilities, dest).or(sources.first().copied()) {
+                    if let Some(src) = sources_by_alliance.nearest(dest).or(sources.first().copied()) {
                         pairs.push((src, id));
                     }
                 }
@@ -336,8 +346,8 @@ impl Checker {
         pairs.retain(|(s, d)| s != d);
         pairs.sort();
         pairs.dedup();
-        let cycle_days = self.count(&format!("{path}.cycle_days"), r.cycle_days, 90, 1);
-        let days_on = self.count(&format!("{path}.days_on"), r.days_on, 30, 1);
+        let cycle_days = self.count(&format!("{path}.cycle_days"), r.cycle_days, 90, 1, MAX_DAYS);
+        let days_on = self.count(&format!("{path}.days_on"), r.days_on, 30, 1, MAX_DAYS);
         if days_on > cycle_days {
             self.push(
                 format!("{path}.days_on"),
@@ -348,10 +358,16 @@ impl Checker {
             from_name,
             to_names,
             pairs,
-            doctors_per_site: self.count(&format!("{path}.doctors_per_site"), r.doctors_per_site, 1, 1),
+            doctors_per_site: self.count(
+                &format!("{path}.doctors_per_site"),
+                r.doctors_per_site,
+                1,
+                1,
+                MAX_DOCTORS,
+            ),
             days_on,
             cycle_days,
-            start_day: self.count(&format!("{path}.start_day"), r.start_day, 0, 0),
+            start_day: self.count(&format!("{path}.start_day"), r.start_day, 0, 0, MAX_DAYS),
             quality_boost: self.finite(&format!("{path}.quality_boost"), r.quality_boost, 0.5),
             training_gain: self.non_negative(&format!("{path}.training_gain"), r.training_gain, 0.0),
             quality_cap: r
@@ -365,11 +381,12 @@ impl Checker {
     /// Every source keeps at least one doctor even when all programs'
     /// stints overlap.
     fn check_spare_doctors(&mut self, programs: &[Rotation], facilities: &[Facility]) {
-        let mut leaving: BTreeMap<FacilityId, (u32, Vec<usize>)> = BTreeMap::new();
+        // Summed in 64 bits: many sites times many doctors must not wrap.
+        let mut leaving: BTreeMap<FacilityId, (u64, Vec<usize>)> = BTreeMap::new();
         for (i, p) in programs.iter().enumerate() {
             for (src, _) in &p.pairs {
                 let e = leaving.entry(*src).or_default();
-                e.0 += p.doctors_per_site;
+                e.0 += u64::from(p.doctors_per_site);
                 if !e.1.contains(&i) {
                     e.1.push(i);
                 }
@@ -377,7 +394,7 @@ impl Checker {
         }
         for (src, (n, progs)) in leaving {
             let f = &facilities[src.0 as usize];
-            if n >= f.doctors {
+            if n >= u64::from(f.doctors) {
                 let which: Vec<String> = progs.iter().map(|i| format!("rotation[{i}]")).collect();
                 self.push(
                     format!("{}.doctors_per_site", which[0]),
@@ -450,15 +467,25 @@ impl Checker {
     }
 }
 
-/// The source facility in the destination's alliance nearest to it.
-fn nearest_source(sources: &[FacilityId], facilities: &[Facility], dest: &Facility) -> Option<FacilityId> {
-    sources
-        .iter()
-        .filter(|s| facilities[s.0 as usize].alliance == dest.alliance)
-        .min_by(|a, b| {
-            let da = facilities[a.0 as usize].at_km.dist_km(dest.at_km);
-            let db = facilities[b.0 as usize].at_km.dist_km(dest.at_km);
-            da.total_cmp(&db).then(a.cmp(b))
-        })
-        .copied()
+/// A rotation's source facilities, one tree per alliance.
+struct SourceIndex(HashMap<AllianceId, Tree>);
+
+impl SourceIndex {
+    fn new(sources: &[FacilityId], facilities: &[Facility]) -> SourceIndex {
+        let mut groups: HashMap<AllianceId, Vec<(Point, u32)>> = HashMap::new();
+        for s in sources {
+            let f = &facilities[s.0 as usize];
+            groups.entry(f.alliance).or_default().push((f.at_km, s.0));
+        }
+        SourceIndex(groups.into_iter().map(|(a, v)| (a, Tree::new(v))).collect())
+    }
+
+    /// The source facility in the destination's alliance nearest to it
+    /// (ties: the lowest index).
+    fn nearest(&self, dest: &Facility) -> Option<FacilityId> {
+        self.0
+            .get(&dest.alliance)?
+            .nearest(dest.at_km, |p| p.dist_km(dest.at_km))
+            .map(|(_, i)| FacilityId(i))
+    }
 }
