@@ -309,8 +309,36 @@ fn load(path: Option<&Path>) -> Result<Scenario, ScenarioError> {
     }
 }
 
+/// Loads the scenario to run, with `--days` applied before its defaults
+/// are resolved (so the default warm-up, min(30, days / 4), follows it).
+fn load_for_run(args: &RunArgs) -> Result<Scenario, Failure> {
+    let Some(days) = args.days else {
+        return Ok(load(args.scenario.as_deref())?);
+    };
+    if days == 0 || days > MAX_DAYS {
+        return Err(Failure::Input(vec![format!(
+            "--days {days}: expected a whole number between 1 and {MAX_DAYS}"
+        )]));
+    }
+    let (text, origin) = match args.scenario.as_deref() {
+        Some(p) => (
+            std::fs::read_to_string(p).map_err(|source| ScenarioError::Io {
+                file: p.to_path_buf(),
+                source,
+            })?,
+            p.display().to_string(),
+        ),
+        None => (BASELINE.to_string(), BASELINE_ORIGIN.to_string()),
+    };
+    Ok(Scenario::from_toml_with_days(
+        &text,
+        &format!("{origin} (with --days {days})"),
+        days,
+    )?)
+}
+
 fn run_cmd(args: RunArgs) -> Result<(), Failure> {
-    let mut scenario = load(args.scenario.as_deref())?;
+    let mut scenario = load_for_run(&args)?;
     apply_overrides(&mut scenario, &args)?;
     fits(&scenario, args.threads, &scenario_origin(args.scenario.as_deref()))?;
     let out = args
@@ -351,20 +379,6 @@ fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
             )]));
         }
         s.replications = r;
-    }
-    if let Some(d) = args.days {
-        if d > MAX_DAYS {
-            return Err(Failure::Input(vec![format!(
-                "--days {d}: expected a whole number between 1 and {MAX_DAYS}"
-            )]));
-        }
-        if d <= s.warmup_days {
-            return Err(Failure::Input(vec![format!(
-                "--days {d}: must exceed the scenario's warmup_days ({})",
-                s.warmup_days
-            )]));
-        }
-        s.days = d;
     }
     if args.threads == Some(0) {
         return Err(Failure::Input(vec!["--threads 0: expected a whole number >= 1".into()]));

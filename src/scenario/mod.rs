@@ -385,6 +385,14 @@ impl Scenario {
         validate::from_toml(text, origin).map(|(scenario, _)| scenario)
     }
 
+    /// Checks and resolves scenario text with its `days` replaced (by
+    /// `--days`) before defaults that depend on it are resolved.
+    pub fn from_toml_with_days(text: &str, origin: &str, days: u32) -> Result<Scenario, ScenarioError> {
+        let mut overrides = toml::Table::new();
+        overrides.insert("days".into(), toml::Value::Integer(i64::from(days)));
+        validate::from_toml_with(text, origin, &overrides).map(|(scenario, _)| scenario)
+    }
+
     /// Total resident population.
     pub fn population(&self) -> u64 {
         self.regions

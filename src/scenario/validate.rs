@@ -31,7 +31,18 @@ pub fn load(path: &Path) -> Result<(Scenario, RawScenario), ScenarioError> {
 
 /// Checks scenario text; `origin` names it in messages.
 pub fn from_toml(text: &str, origin: &str) -> Result<(Scenario, RawScenario), ScenarioError> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
+    from_toml_with(text, origin, &toml::Table::new())
+}
+
+/// Checks scenario text with top-level keys replaced by `overrides` (the
+/// command line's `--days`) before any default is resolved, so a default
+/// that depends on them (`warmup_days = min(30, days / 4)`) follows them.
+pub fn from_toml_with(
+    text: &str,
+    origin: &str,
+    overrides: &toml::Table,
+) -> Result<(Scenario, RawScenario), ScenarioError> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
         origin: origin.to_string(),
         message: syntax_message(text, &e),
     })?;
@@ -41,6 +52,7 @@ pub fn from_toml(text: &str, origin: &str) -> Result<(Scenario, RawScenario), Sc
             message,
         });
     }
+    table.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
     from_table(table, origin)
 }
 

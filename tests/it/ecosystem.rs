@@ -200,3 +200,37 @@ fn wide_tables_hold_one_row_per_replication_and_per_point_with_safe_names() {
         assert_eq!(row[c], want[6], "point {}", row[0]);
     }
 }
+
+#[test]
+fn days_on_the_command_line_resolve_the_default_warm_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The tiny county without its warmup_days: the default min(30, days / 4).
+    let text = fs::read_to_string("tests/it/sweeps/tiny_base.toml").unwrap();
+    let file = tmp.path().join("county.toml");
+    fs::write(&file, text.replace("warmup_days = 5\n", "")).unwrap();
+    let out = tmp.path().join("out");
+    tiersim()
+        .arg("run")
+        .arg(&file)
+        .args(["--days", "20", "-r", "1", "-q", "--no-charts", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary: serde_json::Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (summary["days"].as_u64(), summary["warmup_days"].as_u64()),
+        (Some(20), Some(5))
+    );
+    // A warm-up the file sets explicitly still has to fit, and the message says --days.
+    let bad = tiersim()
+        .args(["run", "tests/it/sweeps/tiny_base.toml", "--days", "4", "--out"])
+        .arg(tmp.path().join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("(with --days 4): warmup_days: 5: must be less than days (4)"),
+        "{stderr}"
+    );
+}
