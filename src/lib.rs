@@ -38,6 +38,7 @@
 //! - [`report`]: output files, the printed table, `report.html`.
 //! - [`plot`]: charts (PNG and SVG) from saved tables only.
 //! - [`compare`]: paired differences of two runs on common seeds.
+//! - [`trace`]: the visit trace of small runs (`run --trace`).
 //! - [`cli`]: the command line (the only module that knows clap).
 //!
 //! # Ordering and determinism
@@ -64,4 +65,5 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sweep;
+pub mod trace;
 pub mod world;

@@ -131,7 +131,7 @@ fn run_writes_every_output_and_no_temporary_folder() {
         .unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for tier in ["village", "township", "county", "regional", "system:"] {
+    for tier in ["village", "township", "county", "regional", "grassroots first contact"] {
         assert!(stdout.contains(tier), "table lacks {tier}:\n{stdout}");
     }
     for name in [

@@ -13,3 +13,4 @@ mod report;
 mod support;
 mod sweep;
 mod theory;
+mod trace;
