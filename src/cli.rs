@@ -205,6 +205,10 @@ pub struct RunArgs {
     /// instead of exiting with code 3.
     #[arg(long)]
     pub wait: bool,
+    /// Also write one CSV row per visit to FILE (outside the output
+    /// folder); small runs only (at most 2,000,000 estimated visits).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// `tiersim check`
@@ -345,6 +349,10 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("outputs").join(&scenario.name));
+    if let Some(path) = &args.trace {
+        crate::trace::check_size(&scenario).map_err(|e| Failure::Input(vec![e]))?;
+        crate::trace::check_path(path, &out).map_err(|e| Failure::Input(vec![e]))?;
+    }
     let guard = Guard {
         inputs: args.scenario.iter().cloned().collect(),
         wait: args.wait,
@@ -353,17 +361,32 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
     let dest = claim(&out, Kind::Run, &guard)?;
     let dir = dest.stage()?;
     let bar = progress_bar(u64::from(scenario.replications), args.progress, args.quiet);
-    let result = sweep::simulate(&scenario, args.threads, || bar.inc(1)).map_err(anyhow::Error::from)?;
+    let (result, visits) = match &args.trace {
+        Some(_) => sweep::simulate_traced(&scenario, args.threads, || bar.inc(1)),
+        None => sweep::simulate(&scenario, args.threads, || bar.inc(1)).map(|r| (r, Vec::new())),
+    }
+    .map_err(anyhow::Error::from)?;
     bar.finish_and_clear();
     report::write_run(&dir, &result.world, &result.runs, &result.summaries)
         .with_context(|| format!("writing outputs to {}", out.display()))?;
     if !args.no_charts {
         report::pages::decorate(dir.path()).with_context(|| format!("drawing charts for {}", out.display()))?;
     }
+    if let Some(path) = &args.trace {
+        let bytes = crate::trace::csv(&result.world, &visits).context("formatting the trace")?;
+        crate::trace::write(path, &bytes).with_context(|| format!("writing the trace to {}", path.display()))?;
+    }
     let written = dir.commit()?;
     if !args.quiet {
         print!("{}", report::tier_table(&result.world, &result.summaries));
         println!("outputs: {}/", written.display());
+        if let Some(path) = &args.trace {
+            println!(
+                "trace: {} ({} visits)",
+                path.display(),
+                report::thousands(visits.len() as f64)
+            );
+        }
     }
     Ok(())
 }

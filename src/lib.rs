@@ -41,6 +41,7 @@
 //! - [`report`]: output files, the printed table, `report.html`.
 //! - [`plot`]: charts (PNG and SVG) from saved tables only.
 //! - [`compare`]: paired differences of two runs on common seeds.
+//! - [`trace`]: the visit trace of small runs (`run --trace`).
 //! - [`cli`]: the command line (the only module that knows clap).
 //!
 //! # Ordering and determinism
@@ -69,4 +70,5 @@ pub mod rng;
 pub mod scenario;
 pub mod spatial;
 pub mod sweep;
+pub mod trace;
 pub mod world;

@@ -8,6 +8,7 @@ use super::event::Event;
 use super::state::{Phase, QueueEntry};
 use super::{DAY, Sim};
 use crate::policy::Care;
+use crate::trace::Outcome;
 
 impl Sim<'_> {
     /// After an outpatient treatment: admitted with `admission.prob`,
@@ -36,6 +37,9 @@ impl Sim<'_> {
             self.transfer(id, f, t, 0.0);
         } else {
             let token = self.new_token();
+            if let Some(tr) = self.trace.as_deref_mut() {
+                tr.outcome(id, Outcome::Boarding);
+            }
             let ep = self.episodes.get_mut(id);
             ep.phase = Phase::Boarding;
             ep.token = token;
@@ -60,6 +64,9 @@ impl Sim<'_> {
         let occupied = info.beds - state.beds_free;
         self.recorder.beds(t, f, occupied);
         self.recorder.admission(t, f, t - asked);
+        if let Some(tr) = self.trace.as_deref_mut() {
+            tr.admitted(id, t);
+        }
         let ep = self.episodes.get_mut(id);
         let los_days = info.los_days[ep.severity as usize].sample(&mut self.rngs.admission);
         ep.phase = Phase::Inpatient;
@@ -79,6 +86,9 @@ impl Sim<'_> {
             .partner
             .expect("only facilities with a partner transfer");
         self.recorder.transfer(t, f, waited);
+        if let Some(tr) = self.trace.as_deref_mut() {
+            tr.outcome(id, Outcome::Transferred);
+        }
         let ep = self.episodes.get_mut(id);
         ep.to_bed = true;
         ep.self_referred = false;
@@ -102,6 +112,9 @@ impl Sim<'_> {
         let occupied = info.beds - state.beds_free;
         self.recorder.beds(t, f, occupied);
         self.recorder.discharge();
+        if let Some(tr) = self.trace.as_deref_mut() {
+            tr.discharged(id, t);
+        }
         let stay_days = (t - self.episodes.get(id).bed_since) / DAY;
         self.charge(id, f, Care::Inpatient, info.bed_day_price * stay_days, t);
         self.treatment_complete(id, f, t);

@@ -24,6 +24,7 @@ use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput};
 use crate::policy::{self, Care};
 use crate::rng::{self, Rng, Stream};
 use crate::scenario::{Beliefs, FacilityId, Hours, Scenario, Scheme, Severity, Tier};
+use crate::trace::{self, Outcome, Trace, VisitRow};
 use crate::world::World;
 use event::Event;
 use queue::EventQueue;
@@ -35,6 +36,16 @@ const DAY: f64 = 1440.0;
 /// Runs one replication of `world` with seeds from (scenario seed, `replication`).
 pub fn run(world: &World, replication: u32) -> RunOutput {
     Sim::new(world, replication).run()
+}
+
+/// Like [`run`], with the trace of every visit (see [`crate::trace`]). The
+/// trace draws no random number: the [`RunOutput`] is the one [`run`] gives.
+pub fn run_traced(world: &World, replication: u32) -> (RunOutput, Vec<VisitRow>) {
+    let mut sim = Sim::new(world, replication);
+    sim.trace = Some(Box::new(Trace::new(replication, sim.warmup)));
+    sim.simulate();
+    let rows = sim.trace.take().map_or_else(Vec::new, |t| t.into_rows());
+    (sim.finish(), rows)
 }
 
 /// The engine's random streams (see [`crate::rng::Stream`]).
@@ -82,6 +93,8 @@ struct Sim<'w> {
     utilities: Vec<f64>,
     weights: Vec<f64>,
     candidates: Vec<(u32, f64)>,
+    /// The visit trace, when asked for ([`run_traced`]); hooks check it.
+    trace: Option<Box<Trace>>,
 }
 
 impl<'w> Sim<'w> {
@@ -167,10 +180,17 @@ impl<'w> Sim<'w> {
             utilities: Vec::new(),
             weights: Vec::new(),
             candidates: Vec::new(),
+            trace: None,
         }
     }
 
     fn run(mut self) -> RunOutput {
+        self.simulate();
+        self.finish()
+    }
+
+    /// Runs every event up to the horizon.
+    fn simulate(&mut self) {
         self.start();
         while let Some((t, event)) = self.events.pop() {
             if t > self.horizon {
@@ -178,7 +198,6 @@ impl<'w> Sim<'w> {
             }
             self.handle(t, event);
         }
-        self.finish()
     }
 
     /// Opens around-the-clock facilities and schedules the first of every
@@ -258,6 +277,9 @@ impl<'w> Sim<'w> {
         let severity = Severity::from_index(self.severity_cum.iter().position(|&c| u < c).unwrap_or(3));
         self.schedule_next_onset();
         let id = self.episodes.insert(self.new_episode(resident, severity, t));
+        if let Some(tr) = self.trace.as_deref_mut() {
+            tr.onset(id);
+        }
         let picked = self.first_contact(id, t);
         let first_tier = picked.map(|(f, _)| self.world.facilities[f as usize].tier);
         self.recorder
@@ -423,6 +445,12 @@ impl<'w> Sim<'w> {
         if self.episodes.get(id).to_bed {
             self.episodes.get_mut(id).to_bed = false;
             let f = self.episodes.get(id).facility;
+            if self.trace.is_some() {
+                let a = self.trace_arrival(id, t);
+                if let Some(tr) = self.trace.as_deref_mut() {
+                    tr.transfer_arrival(id, a);
+                }
+            }
             self.request_bed(id, f, t);
             return;
         }
@@ -439,6 +467,12 @@ impl<'w> Sim<'w> {
         };
         let (f, severity, referred) = (ep.facility, ep.severity, ep.referred);
         self.recorder.arrival(t, f, kind);
+        if self.trace.is_some() {
+            let a = self.trace_arrival(id, t);
+            if let Some(tr) = self.trace.as_deref_mut() {
+                tr.arrival(id, a, kind);
+            }
+        }
         if r.contracted() {
             let home = &self.world.settlements[r.settlement as usize];
             let adherent = home.options.iter().any(|o| o.contract && o.facility.0 == f);
@@ -459,6 +493,19 @@ impl<'w> Sim<'w> {
         state.queued += 1;
         self.tier_queued[self.world.facilities[f as usize].tier as usize] += 1;
         self.try_start(f, t);
+    }
+
+    /// What the trace notes of an arrival of episode `id` at `t`.
+    fn trace_arrival(&self, id: u32, t: f64) -> trace::Arrival {
+        let ep = self.episodes.get(id);
+        trace::Arrival {
+            resident: ep.resident,
+            settlement: self.residents.all[ep.resident as usize].settlement,
+            facility: ep.facility,
+            severity: ep.severity,
+            referred: !(ep.self_referred && ep.kind == Kind::Illness),
+            t,
+        }
     }
 
     /// Starts service for as many queued patients as free doctors allow,
@@ -549,6 +596,9 @@ impl<'w> Sim<'w> {
         self.tier_queued[tier] -= 1;
         self.tier_busy[tier] += 1;
         self.recorder.service_start(t, f, entry.arrival, wait, overtime);
+        if let Some(tr) = self.trace.as_deref_mut() {
+            tr.service_start(entry.episode, t);
+        }
         self.recorder.busy(t, f, busy, self.tier_busy[tier]);
         if let Beliefs::WordOfMouth { learning_rate } = self.scenario.choice.beliefs {
             let home = self.residents.all[resident as usize].settlement;
@@ -592,6 +642,9 @@ impl<'w> Sim<'w> {
         let alliance = self.world.settlements[r.settlement as usize].alliance.0;
         self.recorder
             .bill(t, f, price, pay.fund, care == Care::Inpatient, alliance);
+        if let Some(tr) = self.trace.as_deref_mut() {
+            tr.paid(id, pay.fund, pay.oop);
+        }
         let billed = self.episodes.get_mut(id);
         billed.cost += price;
         billed.oop += pay.oop;
@@ -605,6 +658,9 @@ impl<'w> Sim<'w> {
         self.tier_busy[tier] -= 1;
         self.recorder.busy(t, f, busy, self.tier_busy[tier]);
         let ep = *self.episodes.get(id);
+        if let Some(tr) = self.trace.as_deref_mut() {
+            tr.service_end(id, t, ep.triage);
+        }
         let factor = if ep.triage {
             self.scenario.referral.triage_factor
         } else {
@@ -633,7 +689,12 @@ impl<'w> Sim<'w> {
                 let travel = self.world.travel_minutes(FacilityId(f), target);
                 self.travel_to(id, target.0, travel, t);
             }
-            None => self.end_episode(id, false),
+            None => {
+                if let Some(tr) = self.trace.as_deref_mut() {
+                    tr.outcome(id, Outcome::NotReferred);
+                }
+                self.end_episode(id, false)
+            }
         }
     }
 
@@ -649,6 +710,9 @@ impl<'w> Sim<'w> {
         self.tier_queued[tier] -= 1;
         self.recorder.queue(t, f, state.queued, self.tier_queued[tier]);
         self.recorder.left(t, f);
+        if let Some(tr) = self.trace.as_deref_mut() {
+            tr.outcome(id, Outcome::LeftUnseen);
+        }
         // The entry stays in the queue and is skipped when it reaches the head.
         self.episodes.get_mut(id).phase = Phase::Travelling;
         if ep.kind == Kind::FollowUp {

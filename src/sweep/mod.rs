@@ -21,6 +21,7 @@ use crate::engine;
 use crate::metrics::{self, RunOutput, Scope, Summary};
 use crate::report;
 use crate::scenario::Scenario;
+use crate::trace::VisitRow;
 use crate::world::World;
 pub use spec::{SweepInputError, SweepPlan, plan};
 
@@ -54,20 +55,41 @@ pub fn simulate(
     threads: Option<usize>,
     on_done: impl Fn() + Sync,
 ) -> Result<RunResult, SweepError> {
+    replicate(scenario, threads, on_done, |w, r| (engine::run(w, r), ())).map(|(result, _)| result)
+}
+
+/// Like [`simulate`], with the visit trace of every replication, in
+/// replication order (see [`crate::trace`]; the outputs are the same).
+pub fn simulate_traced(
+    scenario: &Scenario,
+    threads: Option<usize>,
+    on_done: impl Fn() + Sync,
+) -> Result<(RunResult, Vec<VisitRow>), SweepError> {
+    let (result, traces) = replicate(scenario, threads, on_done, engine::run_traced)?;
+    Ok((result, traces.into_iter().flatten().collect()))
+}
+
+/// Runs `one` for every replication on `threads` threads, in replication order.
+fn replicate<T: Send>(
+    scenario: &Scenario,
+    threads: Option<usize>,
+    on_done: impl Fn() + Sync,
+    one: impl Fn(&World, u32) -> (RunOutput, T) + Sync,
+) -> Result<(RunResult, Vec<T>), SweepError> {
     let world = World::new(scenario);
-    let go = || -> Vec<RunOutput> {
+    let go = || -> Vec<(RunOutput, T)> {
         (0..scenario.replications)
             .into_par_iter()
             .map(|r| {
-                let out = engine::run(&world, r);
+                let out = one(&world, r);
                 on_done();
                 out
             })
             .collect()
     };
-    let runs = on_threads(threads, go)?;
+    let (runs, extra): (Vec<RunOutput>, Vec<T>) = on_threads(threads, go)?.into_iter().unzip();
     let summaries = metrics::summarise(&runs);
-    Ok(RunResult { world, runs, summaries })
+    Ok((RunResult { world, runs, summaries }, extra))
 }
 
 /// Runs `f` on a pool of `threads` workers, or on the global pool (all

@@ -16,3 +16,4 @@ mod report;
 mod support;
 mod sweep;
 mod theory;
+mod trace;
