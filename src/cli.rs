@@ -217,6 +217,22 @@ pub struct CheckArgs {
     /// Scenario or sweep files (TOML); `-` reads a scenario from standard input.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
+    /// Treat warnings (a facility nobody can reach, ...) as errors: exit 2.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// `text` (lines for people) or `json` (one JSON object per line on
+    /// stdout: file, key, message, value, allowed, hint, severity).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+/// How `check` prints what it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// `ok:`, `warning:` and `error:` lines.
+    Text,
+    /// JSON lines, for editors and scripts.
+    Json,
 }
 
 /// A failure and the exit code it maps to.
@@ -410,74 +426,173 @@ fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
 }
 
 fn check_cmd(args: CheckArgs) -> Result<(), Failure> {
-    let mut lines = Vec::new();
+    let mut out = Diagnostics {
+        json: args.format == CheckFormat::Json,
+        deny_warnings: args.deny_warnings,
+        errors: Vec::new(),
+    };
     for path in &args.scenarios {
         if path.as_os_str() == "-" {
-            check_stdin(&mut lines);
+            check_stdin(&mut out);
             continue;
         }
+        let origin = path.display().to_string();
         if is_sweep_file(path) {
             match sweep::plan(path) {
                 Ok(p) => match sweep_fits(&p, None, path) {
-                    Ok(()) => println!(
-                        "ok: {}: sweep \"{}\", {} points x {} replication(s){}",
-                        path.display(),
-                        p.name,
-                        p.points.len(),
-                        p.replications(),
-                        sweep_estimate(&p, None)
-                            .map(|e| format!("; {}", e.summary()))
-                            .unwrap_or_default()
+                    Ok(()) => out.ok(
+                        &origin,
+                        format!(
+                            "sweep \"{}\", {} points x {} replication(s){}",
+                            p.name,
+                            p.points.len(),
+                            p.replications(),
+                            sweep_estimate(&p, None)
+                                .map(|e| format!("; {}", e.summary()))
+                                .unwrap_or_default()
+                        ),
                     ),
-                    Err(Failure::Input(why)) => lines.extend(why),
+                    Err(Failure::Input(why)) => why.iter().for_each(|l| out.error_line(&origin, l)),
                     Err(other) => return Err(other),
                 },
-                Err(e) => lines.extend(e.lines),
+                Err(e) => e.lines.iter().for_each(|l| out.error_line(&origin, l)),
             }
             continue;
         }
-        check_scenario(Scenario::load(path), &path.display().to_string(), &mut lines);
+        check_scenario(Scenario::load(path), &origin, &mut out);
     }
-    if lines.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Input(lines))
+    out.finish()
+}
+
+/// What `check` found, printed as it goes (text or JSON lines).
+struct Diagnostics {
+    json: bool,
+    deny_warnings: bool,
+    /// Error lines, for the exit (text) or the count (JSON).
+    errors: Vec<String>,
+}
+
+impl Diagnostics {
+    fn ok(&self, file: &str, what: String) {
+        if self.json {
+            self.emit(file, None, &what, "ok");
+        } else {
+            println!("ok: {file}: {what}");
+        }
+    }
+
+    /// A problem at a key: an error, or a warning (an error with `--deny-warnings`).
+    fn problem(&mut self, file: &str, p: &crate::scenario::Problem, warning: bool) {
+        let severity = if warning && !self.deny_warnings {
+            "warning"
+        } else {
+            "error"
+        };
+        if self.json {
+            self.emit(file, Some(&p.path), &p.message, severity);
+        } else if severity == "warning" {
+            eprintln!("warning: {file}: {}: {}", p.path, p.message);
+        }
+        if severity == "error" {
+            self.errors.push(format!("{file}: {}: {}", p.path, p.message));
+        }
+    }
+
+    /// An error already written as a line (`FILE: ...`).
+    fn error_line(&mut self, file: &str, line: &str) {
+        if self.json {
+            let message = line
+                .strip_prefix(file)
+                .and_then(|r| r.strip_prefix(": "))
+                .unwrap_or(line);
+            self.emit(file, None, message, "error");
+        }
+        self.errors.push(line.to_string());
+    }
+
+    /// One JSON line; `value`, `allowed` and `hint` are split out of
+    /// messages of the form "VALUE: what is allowed (did you mean `x`?)".
+    fn emit(&self, file: &str, key: Option<&str>, message: &str, severity: &str) {
+        let (value, rest) = match message.split_once(": ") {
+            // A value is one token (`-2`, `1.3`) or quoted text (`"Regional"`).
+            Some((v, r)) if key.is_some() && (!v.contains(' ') || v.starts_with('"')) => (Some(v), r),
+            _ => (None, message),
+        };
+        let hint = message.find("(did you mean").map(|i| {
+            let tail = &message[i + 1..];
+            tail[..tail.find(')').unwrap_or(tail.len())].to_string()
+        });
+        let allowed = value.map(|_| rest.split(" (did you mean").next().unwrap_or(rest).to_string());
+        let line = serde_json::json!({
+            "file": file,
+            "key": key,
+            "message": message,
+            "value": value,
+            "allowed": allowed,
+            "hint": hint,
+            "severity": severity,
+        });
+        println!("{line}");
+    }
+
+    fn finish(self) -> Result<(), Failure> {
+        match (self.errors.is_empty(), self.json) {
+            (true, _) => Ok(()),
+            (false, false) => Err(Failure::Input(self.errors)),
+            (false, true) => Err(Failure::Input(vec![format!(
+                "{} problem(s); see the JSON lines on stdout",
+                self.errors.len()
+            )])),
+        }
     }
 }
 
 /// `tiersim check -`: a scenario on standard input, reported as `<stdin>`.
-fn check_stdin(lines: &mut Vec<String>) {
+fn check_stdin(out: &mut Diagnostics) {
     use std::io::Read;
     let mut text = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-        lines.push(format!("<stdin>: cannot read standard input: {e}"));
-        return;
+        return out.error_line("<stdin>", &format!("<stdin>: cannot read standard input: {e}"));
     }
     if text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("base")) {
-        lines.push("<stdin>: a sweep file names its base scenario relative to itself, so check it from a file: tiersim check SWEEP.toml".into());
-        return;
+        return out.error_line(
+            "<stdin>",
+            "<stdin>: a sweep file names its base scenario relative to itself, so check it from a file: tiersim check SWEEP.toml",
+        );
     }
-    check_scenario(Scenario::from_toml(&text, "<stdin>"), "<stdin>", lines);
+    check_scenario(Scenario::from_toml(&text, "<stdin>"), "<stdin>", out);
 }
 
-/// The `ok:` line of a valid scenario (with its estimated work), or its
-/// problems, including a run too big for this machine's memory.
-fn check_scenario(loaded: Result<Scenario, ScenarioError>, origin: &str, lines: &mut Vec<String>) {
+/// The `ok:` line of a valid scenario (with its estimated work) and its
+/// warnings, or its problems, including a run too big for this machine.
+fn check_scenario(loaded: Result<Scenario, ScenarioError>, origin: &str, out: &mut Diagnostics) {
     let s = match loaded {
         Ok(s) => s,
-        Err(e) => return lines.extend(e.lines()),
+        Err(ScenarioError::Invalid { problems, .. }) => {
+            return problems.iter().for_each(|p| out.problem(origin, p, false));
+        }
+        Err(e) => return e.lines().iter().for_each(|l| out.error_line(origin, l)),
     };
     let est = estimate::estimate(&s, estimate::threads(None));
-    match estimate::gate(&est, estimate::available_memory()) {
-        Ok(()) => println!(
-            "ok: {origin}: scenario \"{}\", {} residents, {} facilities; {}",
+    if let Err(why) = estimate::gate(&est, estimate::available_memory()) {
+        return why
+            .iter()
+            .for_each(|l| out.error_line(origin, &format!("{origin}: {l}")));
+    }
+    let world = crate::world::World::new(&s);
+    for w in crate::lint::warnings(&world) {
+        out.problem(origin, &w, true);
+    }
+    out.ok(
+        origin,
+        format!(
+            "scenario \"{}\", {} residents, {} facilities; {}",
             s.name,
             report::thousands(s.population() as f64),
             s.facilities.len(),
             est.summary()
         ),
-        Err(why) => lines.extend(why.into_iter().map(|l| format!("{origin}: {l}"))),
-    }
+    );
 }
 
 fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {

@@ -27,6 +27,7 @@
 //!
 //! # Modules
 //! - [`scenario`]: TOML in, checked [`scenario::Scenario`] out (every problem at once).
+//! - [`lint`]: warnings about valid scenarios that will not do what was meant.
 //! - [`world`]: the immutable built world (samplers, choice sets, referral targets).
 //! - [`spatial`]: nearest-facility search (a 2-d tree) for the world and validation.
 //! - [`estimate`]: episodes, events and peak memory of a run before it starts.
@@ -61,6 +62,7 @@ pub mod cli;
 pub mod compare;
 pub mod engine;
 pub mod estimate;
+pub mod lint;
 pub mod metrics;
 pub mod output;
 pub mod plot;

@@ -234,3 +234,77 @@ fn days_on_the_command_line_resolve_the_default_warm_up() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_warns_about_an_unreachable_facility_and_deny_warnings_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string("tests/it/sweeps/tiny_base.toml").unwrap()
+        + "\n[[facility]]\nname = \"far rmc\"\ntier = \"regional\"\nregion = \"city\"\nat_km = [400.0, 0.0]\ndoctors = 2\n";
+    let file = tmp.path().join("far.toml");
+    fs::write(&file, text).unwrap();
+    let warned = tiersim().arg("check").arg(&file).output().unwrap();
+    assert!(warned.status.success(), "a warning does not fail check");
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("facility \"far rmc\""),
+        "{stderr}"
+    );
+    let denied = tiersim()
+        .args(["check", "--deny-warnings"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(denied.status.code(), Some(2));
+    let json = tiersim()
+        .args(["check", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let w = lines
+        .iter()
+        .find(|l| l["severity"] == "warning")
+        .expect("a warning line");
+    assert_eq!(w["key"], "facility \"far rmc\"");
+    assert_eq!(w["file"], file.display().to_string());
+    assert_eq!(lines.last().unwrap()["severity"], "ok");
+}
+
+#[test]
+fn check_json_lines_split_value_allowed_and_hint() {
+    let out = tiersim()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "tests/it/broken/negative_doctors.toml",
+            "tests/it/broken/typo_key.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let doctors = lines
+        .iter()
+        .find(|l| l["key"] == "facility \"Dongshan THC\" (facility[0]).doctors")
+        .unwrap();
+    assert_eq!(
+        (doctors["value"].as_str(), doctors["severity"].as_str()),
+        (Some("-2"), Some("error"))
+    );
+    assert!(
+        doctors["allowed"]
+            .as_str()
+            .unwrap()
+            .starts_with("expected a whole number")
+    );
+    let typo = lines.iter().find(|l| l["key"] == "choice.b_trvel").unwrap();
+    assert_eq!(typo["hint"], "did you mean `b_travel`?");
+}
