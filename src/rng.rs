@@ -33,12 +33,11 @@ pub enum Stream {
     Referral = 6,
 }
 
-/// SplitMix64 finaliser: spreads nearby inputs over the whole 64-bit range.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+/// SplitMix64 (rand_xoshiro's) one step from state `z`: spreads nearby
+/// inputs over the whole 64-bit range.
+fn mix(z: u64) -> u64 {
+    use rand::Rng as _;
+    rand_xoshiro::SplitMix64::seed_from_u64(z).next_u64()
 }
 
 /// The seed of one stream of one replication.
