@@ -440,16 +440,14 @@ fn check_cmd(args: CheckArgs) -> Result<(), Failure> {
         if is_sweep_file(path) {
             match sweep::plan(path) {
                 Ok(p) => match sweep_fits(&p, None, path) {
-                    Ok(()) => out.ok(
+                    Ok(est) => out.ok(
                         &origin,
                         format!(
                             "sweep \"{}\", {} points x {} replication(s){}",
                             p.name,
                             p.points.len(),
                             p.replications(),
-                            sweep_estimate(&p, None)
-                                .map(|e| format!("; {}", e.summary()))
-                                .unwrap_or_default()
+                            est.map(|e| format!("; {}", e.summary())).unwrap_or_default()
                         ),
                     ),
                     Err(Failure::Input(why)) => why.iter().for_each(|l| out.error_line(&origin, l)),
@@ -818,12 +816,18 @@ fn sweep_estimate(plan: &sweep::SweepPlan, threads: Option<usize>) -> Option<est
 }
 
 /// Refuses (exit 2) a sweep that cannot fit in this machine's memory.
-fn sweep_fits(plan: &sweep::SweepPlan, threads: Option<usize>, file: &Path) -> Result<(), Failure> {
+/// Returns the estimate (none for a sweep without points).
+fn sweep_fits(
+    plan: &sweep::SweepPlan,
+    threads: Option<usize>,
+    file: &Path,
+) -> Result<Option<estimate::Estimate>, Failure> {
     let Some(est) = sweep_estimate(plan, threads) else {
-        return Ok(());
+        return Ok(None);
     };
     estimate::gate(&est, estimate::available_memory())
-        .map_err(|why| Failure::Input(why.into_iter().map(|l| format!("{}: {l}", file.display())).collect()))
+        .map_err(|why| Failure::Input(why.into_iter().map(|l| format!("{}: {l}", file.display())).collect()))?;
+    Ok(Some(est))
 }
 
 /// A sweep file names a `base` scenario; a scenario file never does.

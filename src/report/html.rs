@@ -172,24 +172,31 @@ pub fn effect_cell(t: f64) -> String {
     }
 }
 
+/// One comparison row as cells: label, baseline, reform, difference, its
+/// interval and the standardised effect (the report and the terminal share it).
+pub fn compare_cells(r: &Row) -> Vec<String> {
+    vec![
+        r.label(),
+        cell(&r.metric, r.baseline),
+        cell(&r.metric, r.reform),
+        change_cell(&r.metric, r.diff),
+        format!(
+            "[{}, {}]",
+            change_cell(&r.metric, r.ci_low),
+            change_cell(&r.metric, r.ci_high)
+        ),
+        effect_cell(r.standardised()),
+    ]
+}
+
 /// The differences table of a comparison.
 pub fn compare_table(rows: &[&Row]) -> String {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![
-                r.label(),
-                cell(&r.metric, r.baseline),
-                cell(&r.metric, r.reform),
-                change_cell(&r.metric, r.diff),
-                format!(
-                    "[{}, {}]",
-                    change_cell(&r.metric, r.ci_low),
-                    change_cell(&r.metric, r.ci_high)
-                ),
-                effect_cell(r.standardised()),
-                r.n.to_string(),
-            ]
+            let mut cells = compare_cells(r);
+            cells.push(r.n.to_string());
+            cells
         })
         .collect();
     table(

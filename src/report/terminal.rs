@@ -4,7 +4,7 @@
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
 use crate::compare::{Pairing, Ranked, Row};
-use crate::report::html::{cell, change_cell, effect_cell};
+use crate::report::html::compare_cells;
 
 /// A table with `header`; columns whose index is in `left` are left-aligned,
 /// the rest (numbers) right-aligned.
@@ -27,22 +27,7 @@ pub fn table<S: AsRef<str>>(header: &[S], rows: &[Vec<String>], left: &[usize]) 
 }
 
 fn compare_rows(rows: &[&Row]) -> Vec<Vec<String>> {
-    rows.iter()
-        .map(|r| {
-            vec![
-                r.label(),
-                cell(&r.metric, r.baseline),
-                cell(&r.metric, r.reform),
-                change_cell(&r.metric, r.diff),
-                format!(
-                    "[{}, {}]",
-                    change_cell(&r.metric, r.ci_low),
-                    change_cell(&r.metric, r.ci_high)
-                ),
-                effect_cell(r.standardised()),
-            ]
-        })
-        .collect()
+    rows.iter().map(|r| compare_cells(r)).collect()
 }
 
 /// What `tiersim compare` prints: the pairing, the headline outcomes, the
