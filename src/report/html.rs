@@ -4,22 +4,15 @@
 //! Reports are built from saved tables only (like charts), so `tiersim
 //! plot DIR` can rebuild them without rerunning anything.
 
-use std::fmt::Write as _;
 use std::path::Path;
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::compare::Row;
 use crate::plot::units;
 use crate::scenario::Scenario;
 
 use super::thousands;
-
-/// Escapes text for HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// A chart to place in a report: its file stem in `charts/` and SVG markup
 /// (which carries its own title).
@@ -41,66 +34,87 @@ td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}figcaption{f
 figure svg{max-width:100%;height:auto}.files a{margin-right:1em}td{white-space:nowrap}\
 .scroll{overflow-x:auto;max-width:100%;margin:1em 0}figcaption a{font-weight:normal;margin-left:.6em}";
 
-/// A whole page.
-pub fn page(title: &str, subtitle: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{t}</h1>\n<p class=\"sub\">{s}</p>\n{body}</body>\n</html>\n",
-        t = esc(title),
-        s = esc(subtitle)
-    )
+/// A whole page. Every interpolated value is escaped by `maud`; only the
+/// style sheet above and our own SVG charts go in unescaped.
+pub fn page(title: &str, subtitle: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { (title) }
+                p.sub { (subtitle) }
+                (body)
+            }
+        }
+    }
+    .into_string()
+}
+
+/// A header cell's text with a line-break opportunity after each
+/// underscore and dot, so long metric names wrap.
+fn breakable(name: &str) -> Markup {
+    html! {
+        @for (i, part) in name.split_inclusive(['_', '.']).enumerate() {
+            @if i > 0 { wbr; }
+            (part)
+        }
+    }
 }
 
 /// An HTML table inside a wrapper that scrolls sideways when the table is
-/// wider than the page; cells are escaped; header names may break after an
-/// underscore or a dot; no header row when `headers` is empty.
-pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::from("<div class=\"scroll\"><table>\n");
-    if !headers.is_empty() {
-        out.push_str("<tr>");
-        for h in headers {
-            let h = esc(h).replace('_', "_<wbr>").replace('.', ".<wbr>");
-            let _ = write!(out, "<th>{h}</th>");
+/// wider than the page; no header row when `headers` is empty.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> Markup {
+    html! {
+        div.scroll {
+            table {
+                @if !headers.is_empty() {
+                    tr { @for h in headers { th { (breakable(h)) } } }
+                }
+                @for row in rows {
+                    tr { @for c in row { td { (c) } } }
+                }
+            }
         }
-        out.push_str("</tr>\n");
     }
-    for row in rows {
-        out.push_str("<tr>");
-        for c in row {
-            let _ = write!(out, "<td>{}</td>", esc(c));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table></div>\n");
-    out
 }
 
 /// Every figure, inline.
-pub fn figures(figs: &[Figure]) -> String {
-    let mut out = String::from("<h2>Charts</h2>\n");
-    for f in figs {
-        // Drop the XML prolog: it is not allowed inside HTML.
-        let svg = f.svg.find("<svg").map_or(f.svg, |i| &f.svg[i..]);
-        let _ = write!(
-            out,
-            "<figure>\n{svg}\n<figcaption><a href=\"charts/{0}.png\">{0}.png</a><a href=\"charts/{0}.svg\">{0}.svg</a></figcaption>\n</figure>\n",
-            esc(f.name)
-        );
+pub fn figures(figs: &[Figure]) -> Markup {
+    html! {
+        h2 { "Charts" }
+        @for f in figs {
+            figure {
+                // Our own SVG, drawn by plotters (which escapes its text);
+                // the XML prolog is dropped: it is not allowed inside HTML.
+                (PreEscaped(f.svg.find("<svg").map_or(f.svg, |i| &f.svg[i..])))
+                figcaption {
+                    a href={ "charts/" (f.name) ".png" } { (f.name) ".png" }
+                    a href={ "charts/" (f.name) ".svg" } { (f.name) ".svg" }
+                }
+            }
+        }
     }
-    out
 }
 
 /// Links to the folder's tables that exist.
-pub fn file_links(dir: &Path, names: &[&str]) -> String {
-    let mut out = String::from("<p class=\"files\">Tables: ");
-    for n in names.iter().filter(|n| dir.join(n).is_file()) {
-        let _ = write!(out, "<a href=\"{0}\">{0}</a>", esc(n));
+pub fn file_links(dir: &Path, names: &[&str]) -> Markup {
+    html! {
+        p.files {
+            "Tables: "
+            @for n in names.iter().filter(|n| dir.join(n).is_file()) {
+                a href=(n) { (n) }
+            }
+        }
     }
-    out.push_str("</p>\n");
-    out
 }
 
 /// What a scenario is, in a few lines.
-pub fn scenario_summary(s: &Scenario) -> String {
+pub fn scenario_summary(s: &Scenario) -> Markup {
     let by_tier: Vec<String> = crate::scenario::Tier::ALL
         .iter()
         .map(|t| format!("{} {}", s.facilities.iter().filter(|f| f.tier == *t).count(), t.name()))
@@ -121,7 +135,7 @@ pub fn scenario_summary(s: &Scenario) -> String {
             ),
         ],
     ];
-    format!("<h2>Scenario</h2>\n{}", table(&[], &rows))
+    html! { h2 { "Scenario" } (table(&[], &rows)) }
 }
 
 /// A number for a report cell, written for the metric's unit
@@ -190,7 +204,7 @@ pub fn compare_cells(r: &Row) -> Vec<String> {
 }
 
 /// The differences table of a comparison.
-pub fn compare_table(rows: &[&Row]) -> String {
+pub fn compare_table(rows: &[&Row]) -> Markup {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -225,5 +239,17 @@ mod tests {
         assert_eq!(change_cell("cost_total", 12345.0), "+12,345");
         assert_eq!(effect_cell(f64::NEG_INFINITY), "-inf");
         assert_eq!(effect_cell(2.04), "+2.0");
+    }
+
+    #[test]
+    fn every_value_is_escaped_and_headers_wrap() {
+        let rows = vec![vec!["<b>&\"x\"".to_string()]];
+        let t = table(&["wait_mean.minutes"], &rows).into_string();
+        assert!(t.contains("<td>&lt;b&gt;&amp;&quot;x&quot;</td>"), "{t}");
+        assert!(t.contains("<th>wait_<wbr>mean.<wbr>minutes</th>"), "{t}");
+        let p = page("A <script>", "b & c", html! { p { "<i>" } });
+        assert!(p.starts_with("<!DOCTYPE html>"));
+        assert!(p.contains("<title>A &lt;script&gt;</title>") && p.contains("b &amp; c") && p.contains("&lt;i&gt;"));
+        assert!(!p.contains("<script>") && !p.contains("<i>"));
     }
 }

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use maud::{Markup, html};
+
 use super::html::{self, Figure};
 use super::write_file_atomic;
 use crate::compare::{self, Row};
@@ -84,7 +86,7 @@ fn csv_rows(path: &Path) -> Result<Vec<Vec<String>>, PageError> {
         .collect()
 }
 
-fn figures(charts: &[Chart]) -> String {
+fn figures(charts: &[Chart]) -> Markup {
     let figs: Vec<Figure> = charts
         .iter()
         .map(|c| Figure {
@@ -121,7 +123,6 @@ pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
     let scenario = load_scenario(dir)?;
     let tiers = csv_rows(&dir.join("tiers.csv"))?;
     let system = csv_rows(&dir.join("system.csv"))?;
-    let mut body = html::scenario_summary(&scenario);
     let tier_rows: Vec<Vec<String>> = crate::scenario::Tier::ALL
         .iter()
         .map(|t| {
@@ -135,32 +136,33 @@ pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
         .collect();
     let mut headers = vec!["tier"];
     headers.extend(TIER_COLUMNS);
-    body.push_str("<h2>Tiers (mean ± half-width of the 95% interval)</h2>\n");
-    body.push_str(&html::table(&headers, &tier_rows));
     let sys_rows: Vec<Vec<String>> = system
         .iter()
         .map(|r| vec![r[0].clone(), pm(&r[0], &r[1], &r[3], &r[4])])
         .collect();
-    body.push_str("<h2>System</h2>\n");
-    body.push_str(&html::table(&["metric", "mean ± 95% half-width"], &sys_rows));
-    body.push_str(&figures(charts));
-    body.push_str(&html::file_links(
-        dir,
-        &[
-            "summary.json",
-            "system.csv",
-            "tiers.csv",
-            "facilities.csv",
-            "alliances.csv",
-            "daily.csv",
-            "runs.csv",
-            "scenario.toml",
-        ],
-    ));
+    let tables = [
+        "summary.json",
+        "system.csv",
+        "tiers.csv",
+        "facilities.csv",
+        "alliances.csv",
+        "daily.csv",
+        "runs.csv",
+        "scenario.toml",
+    ];
+    let body = html! {
+        (html::scenario_summary(&scenario))
+        h2 { "Tiers (mean ± half-width of the 95% interval)" }
+        (html::table(&headers, &tier_rows))
+        h2 { "System" }
+        (html::table(&["metric", "mean ± 95% half-width"], &sys_rows))
+        (figures(charts))
+        (html::file_links(dir, &tables))
+    };
     Ok(html::page(
         &format!("tiersim run: {}", scenario.name),
         "Every figure is a mean over replications with its 95% t-interval; warm-up days excluded.",
-        &body,
+        body,
     ))
 }
 
@@ -179,13 +181,6 @@ pub fn sweep_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
     let manifest = store::read_manifest(dir).map_err(|e| table_err(dir, e))?;
     let points = csv_rows(&dir.join("points.csv"))?;
     let k = manifest.columns.len();
-    let mut body = html::scenario_summary(&scenario);
-    body.push_str(&format!(
-        "<p>{} points x {} replication(s), the same seeds at every point (common random numbers). Base scenario above; swept keys: {}.</p>\n",
-        manifest.points.len(),
-        manifest.replications,
-        html::esc(&manifest.columns.join(", "))
-    ));
     let rows: Vec<Vec<String>> = manifest
         .points
         .iter()
@@ -206,14 +201,22 @@ pub fn sweep_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
     let mut headers: Vec<&str> = vec!["point"];
     headers.extend(manifest.columns.iter().map(String::as_str));
     headers.extend(SWEEP_COLUMNS);
-    body.push_str("<h2>Points</h2>\n");
-    body.push_str(&html::table(&headers, &rows));
-    body.push_str(&figures(charts));
-    body.push_str(&html::file_links(dir, &["points.csv", "runs.csv", "scenario.toml"]));
+    let body = html! {
+        (html::scenario_summary(&scenario))
+        p {
+            (manifest.points.len()) " points x " (manifest.replications)
+            " replication(s), the same seeds at every point (common random numbers). Base scenario above; swept keys: "
+            (manifest.columns.join(", ")) "."
+        }
+        h2 { "Points" }
+        (html::table(&headers, &rows))
+        (figures(charts))
+        (html::file_links(dir, &["points.csv", "runs.csv", "scenario.toml"]))
+    };
     Ok(html::page(
         &format!("tiersim sweep: {}", manifest.sweep),
         "Means over replications with 95% t-intervals, per point.",
-        &body,
+        body,
     ))
 }
 
@@ -241,27 +244,31 @@ pub fn compare_page(baseline: &Path, reform: &Path, rows: &[Row], charts: &[Char
         .iter()
         .filter(|r| matches!(r.scope.as_str(), "system" | "tier"))
         .collect();
-    let mut body = format!(
-        "<p>Baseline <b>{}</b> ({}) against reform <b>{}</b> ({}), paired replication by replication on common seeds.</p>\n",
-        html::esc(&a.name),
-        html::esc(&baseline.display().to_string()),
-        html::esc(&b.name),
-        html::esc(&reform.display().to_string())
-    );
-    body.push_str("<h2>Headline outcomes and largest changes</h2>\n<p>Headline system outcomes first, then the other outcomes ranked by |difference| / standard error; changes in shares are in percentage points (pp).</p>\n");
-    body.push_str(&html::compare_table(&largest));
-    body.push_str(&figures(charts));
-    if !inputs.is_empty() {
-        body.push_str("<h2>Inputs that differ</h2>\n<p>These restate the scenarios' inputs, so they are not ranked as effects.</p>\n");
-        body.push_str(&html::compare_table(&inputs));
-    }
-    body.push_str("<h2>Every system and tier metric</h2>\n");
-    body.push_str(&html::compare_table(&all));
-    body.push_str("<p class=\"files\">Tables: <a href=\"compare.csv\">compare.csv</a></p>\n");
+    let body = html! {
+        p {
+            "Baseline " b { (a.name) } " (" (baseline.display()) ") against reform " b { (b.name) }
+            " (" (reform.display()) "), paired replication by replication on common seeds."
+        }
+        h2 { "Headline outcomes and largest changes" }
+        p {
+            "Headline system outcomes first, then the other outcomes ranked by |difference| / standard error; "
+            "changes in shares are in percentage points (pp)."
+        }
+        (html::compare_table(&largest))
+        (figures(charts))
+        @if !inputs.is_empty() {
+            h2 { "Inputs that differ" }
+            p { "These restate the scenarios' inputs, so they are not ranked as effects." }
+            (html::compare_table(&inputs))
+        }
+        h2 { "Every system and tier metric" }
+        (html::compare_table(&all))
+        p.files { "Tables: " a href="compare.csv" { "compare.csv" } }
+    };
     Ok(html::page(
         &format!("tiersim compare: {} vs {}", a.name, b.name),
         "Differences are reform - baseline, mean over paired replications with 95% t-intervals.",
-        &body,
+        body,
     ))
 }
 
