@@ -27,6 +27,8 @@
 //!
 //! # Modules
 //! - [`scenario`]: TOML in, checked [`scenario::Scenario`] out (every problem at once).
+//! - [`levers`]: the policy levers, one file each (raw section, checked
+//!   type, defaults, check, write-back, tests).
 //! - [`lint`]: warnings about valid scenarios that will not do what was meant.
 //! - [`world`]: the immutable built world (samplers, choice sets, referral targets).
 //! - [`spatial`]: nearest-facility search (a 2-d tree) for the world and validation.
@@ -62,6 +64,7 @@ pub mod cli;
 pub mod compare;
 pub mod engine;
 pub mod estimate;
+pub mod levers;
 pub mod lint;
 pub mod metrics;
 pub mod output;

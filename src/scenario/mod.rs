@@ -1,9 +1,13 @@
 //! Scenarios: the TOML a user writes, checked and resolved into typed data.
 //!
 //! Owns everything between a file on disk and a [`Scenario`]: parsing
-//! ([`raw`]), defaults and validation ([`validate`]) and the error type
-//! ([`error`]). Nothing past this module reads TOML, and the engine never
-//! re-checks what [`validate`] has accepted.
+//! ([`raw`]), defaults and validation ([`validate`]), the resolved
+//! scenario ([`resolved`]) and the error type ([`error`]). The policy
+//! levers each keep their part of all of these in one file of
+//! [`crate::levers`]; their types are re-exported here. Nothing past this
+//! module reads TOML, and the engine never re-checks what [`validate`]
+//! has accepted. Keys and defaults: the README's "Writing a scenario" and
+//! "Policy levers"; the model: `docs/model.md`.
 
 pub mod error;
 pub mod generate;
@@ -15,6 +19,17 @@ pub mod validate;
 
 use std::path::Path;
 
+pub use crate::levers::budget::Budget;
+pub use crate::levers::contract::{Contract, Target};
+pub use crate::levers::inpatient::Admission;
+pub use crate::levers::layout::Layouts;
+pub use crate::levers::patience::Patience;
+pub use crate::levers::payment::{Policy, SchemePolicy};
+pub use crate::levers::population::{IncomeGroup, PopulationParams, Scheme};
+pub use crate::levers::referral::Referral;
+pub use crate::levers::rotation::Rotation;
+use crate::levers::scenario_with_levers;
+pub use crate::levers::telemedicine::Telemedicine;
 pub use error::{Problem, ScenarioError};
 
 /// The four tiers of the health system, lowest first.
@@ -206,173 +221,68 @@ impl Point {
     }
 }
 
-/// A checked scenario: every default filled in, every name resolved.
-#[derive(Clone, Debug)]
-pub struct Scenario {
-    /// Scenario name; names the output folder.
-    pub name: String,
-    /// Base seed of every random stream.
-    pub seed: u64,
-    /// Simulated days, warm-up included.
-    pub days: u32,
-    /// Days simulated before metrics are recorded.
-    pub warmup_days: u32,
-    /// Independent replications.
-    pub replications: u32,
-    /// Travel speeds.
-    pub travel: Travel,
-    /// Illness onset.
-    pub demand: Demand,
-    /// Facility choice.
-    pub choice: ChoiceParams,
-    /// Defaults per tier (every facility of the tier starts from them).
-    pub tiers: [TierParams; 4],
-    /// Regions with their settlements.
-    pub regions: Vec<Region>,
-    /// Every facility, explicit and generated.
-    pub facilities: Vec<Facility>,
-    /// Payment rules.
-    pub policy: Policy,
-    /// Triage and upward referral.
-    pub referral: Referral,
-    /// Patients leaving unseen; `None` means patients wait as long as it takes.
-    pub patience: Option<Patience>,
-    /// Insurance schemes and income groups.
-    pub population: PopulationParams,
-    /// Inpatient admission.
-    pub admission: Admission,
-    /// Family-doctor contracts.
-    pub contract: Contract,
-    /// Telemedicine links; `None` when no site has one.
-    pub telemedicine: Option<Telemedicine>,
-    /// Doctor rotation programs.
-    pub rotations: Vec<Rotation>,
-    /// Medical community global budget.
-    pub budget: Option<Budget>,
-    /// Medical communities (alliances), by name; regions and facilities point here.
-    pub alliances: Vec<String>,
-    /// Named alternative sets of regional facilities.
-    pub layouts: std::collections::BTreeMap<String, Vec<String>>,
-    /// The selected layout, if any.
-    pub layout: Option<String>,
-    /// Facilities left out by the selected layout (kept so the resolved
-    /// scenario can select another layout).
-    pub inactive_facilities: Vec<Facility>,
+scenario_with_levers! {
+    /// A checked scenario: every default filled in, every name resolved.
+    #[derive(Clone, Debug)]
+    pub struct Scenario {
+        /// Scenario name; names the output folder.
+        pub name: String,
+        /// Base seed of every random stream.
+        pub seed: u64,
+        /// Simulated days, warm-up included.
+        pub days: u32,
+        /// Days simulated before metrics are recorded.
+        pub warmup_days: u32,
+        /// Independent replications.
+        pub replications: u32,
+        /// Travel speeds.
+        pub travel: Travel,
+        /// Illness onset.
+        pub demand: Demand,
+        /// Facility choice.
+        pub choice: ChoiceParams,
+        /// Defaults per tier (every facility of the tier starts from them).
+        pub tiers: [TierParams; 4],
+        /// Regions with their settlements.
+        pub regions: Vec<Region>,
+        /// Every facility, explicit and generated.
+        pub facilities: Vec<Facility>,
+        /// Medical communities (alliances), by name; regions and facilities point here.
+        pub alliances: Vec<String>,
+        /// Named alternative sets of regional facilities.
+        pub layouts: Layouts,
+        /// The selected layout, if any.
+        pub layout: Option<String>,
+        /// Facilities left out by the selected layout (kept so the resolved
+        /// scenario can select another layout).
+        pub inactive_facilities: Vec<Facility>,
+    }
+    // The levers (`src/levers/`), checked in this order: `raw key => field: type`.
+    levers {
+        /// Payment rules.
+        policy => policy: Policy,
+        /// Triage, upward referral, follow-ups and down-referral.
+        referral => referral: Referral,
+        /// Patients leaving unseen; `None` means patients wait as long as it takes.
+        patience => patience: Option<Patience>,
+        /// Insurance schemes and income groups.
+        population => population: PopulationParams,
+        /// Inpatient admission.
+        admission => admission: Admission,
+        /// Family-doctor contracts.
+        contract => contract: Contract,
+        /// Telemedicine links; `None` when no site has one.
+        telemedicine => telemedicine: Option<Telemedicine>,
+        /// Doctor rotation programs.
+        rotation => rotations: Vec<Rotation>,
+        /// Medical community global budget.
+        budget => budget: Option<Budget>,
+    }
 }
 
 /// Index of an alliance in [`Scenario::alliances`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AllianceId(pub u32);
-
-/// Insurance schemes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Scheme {
-    /// Urban and rural resident scheme.
-    Resident = 0,
-    /// Employee scheme.
-    Employee = 1,
-}
-
-/// Residents' schemes and income groups.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PopulationParams {
-    /// Share of residents in the employee scheme.
-    pub employee_share: f64,
-    /// Income groups; shares sum to 1.
-    pub income_groups: Vec<IncomeGroup>,
-}
-
-/// An income group.
-#[derive(Clone, Debug, PartialEq)]
-pub struct IncomeGroup {
-    /// Name.
-    pub name: String,
-    /// Share of residents.
-    pub share: f64,
-    /// Multiplies `b_cost` (higher: more cost-sensitive).
-    pub cost_multiplier: f64,
-}
-
-/// Inpatient admission after treatment.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Admission {
-    /// Probability of admission per severity.
-    pub prob: [f64; 4],
-    /// Longest wait for a bed before transfer to the partner \[hours\].
-    pub max_boarding_hours: f64,
-    /// Coefficient of variation of length of stay (lognormal).
-    pub los_cv: f64,
-}
-
-/// A contract or telemedicine target: the nearest facility of a tier, or a named one.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Target {
-    /// The nearest facility of this tier (contracts) or every facility of it (telemedicine, rotation).
-    Tier(Tier),
-    /// One facility.
-    Facility(FacilityId),
-}
-
-/// Family-doctor contracts.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Contract {
-    /// Share of residents contracted.
-    pub share: f64,
-    /// What a contracted resident contracts with.
-    pub with: Vec<Target>,
-    /// The entries as written (for the resolved scenario).
-    pub with_names: Vec<String>,
-}
-
-/// Telemedicine links.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Telemedicine {
-    /// Linked facilities.
-    pub sites: Vec<FacilityId>,
-    /// The entries as written.
-    pub site_names: Vec<String>,
-    /// Probability a patient one level above capability is treated on site.
-    pub success_prob: f64,
-    /// Extra consultation time of a tele-assisted visit \[minutes\].
-    pub consult_minutes: f64,
-}
-
-/// A doctor rotation program.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rotation {
-    /// `from` as written.
-    pub from_name: String,
-    /// `to` as written.
-    pub to_names: Vec<String>,
-    /// (source, destination) pairs the program moves doctors between.
-    pub pairs: Vec<(FacilityId, FacilityId)>,
-    /// Doctors per destination site.
-    pub doctors_per_site: u32,
-    /// Length of a stint \[days\].
-    pub days_on: u32,
-    /// Days from one stint start to the next.
-    pub cycle_days: u32,
-    /// Day the first stint starts.
-    pub start_day: u32,
-    /// Quality added to the destination during a stint.
-    pub quality_boost: f64,
-    /// Quality added to the destination's base after each stint.
-    pub training_gain: f64,
-    /// Highest base quality training can reach; `None`: the source's quality.
-    pub quality_cap: Option<f64>,
-    /// The destination treats one severity level higher during a stint.
-    pub capability_boost: bool,
-    /// Allowance per rotating doctor-day \[CNY\].
-    pub allowance_per_day: f64,
-}
-
-/// Medical community global budget.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Budget {
-    /// Budget per resident per year \[CNY\].
-    pub per_capita_year: f64,
-}
 
 impl Scenario {
     /// Reads, checks and resolves a scenario file.
@@ -544,57 +454,4 @@ pub struct Facility {
     pub partner_name: Option<String>,
     /// Index in the file's `[[facility]]` list; `None` for generated ones.
     pub explicit_index: Option<usize>,
-}
-
-/// Payment rules.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Policy {
-    /// Rates, deductibles and caps per scheme (resident, employee).
-    pub schemes: [SchemePolicy; 2],
-    /// Self-referred care at this tier or above is reimbursed at a penalty.
-    pub referral_required_from: Option<Tier>,
-    /// Rate points taken off self-referred care from `referral_required_from` up.
-    pub unreferred_penalty: f64,
-    /// Contracted residents' first visit goes to their contracted grassroots facility.
-    pub gatekeeping: bool,
-}
-
-/// One scheme's payment rules.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SchemePolicy {
-    /// Outpatient reimbursement rate per tier, in [0, 1].
-    pub outpatient_rate: [f64; 4],
-    /// Outpatient deductible per visit, per tier \[CNY\].
-    pub outpatient_deductible: [f64; 4],
-    /// Inpatient reimbursement rate per tier, in [0, 1].
-    pub inpatient_rate: [f64; 4],
-    /// Inpatient deductible per admission, per tier \[CNY\].
-    pub inpatient_deductible: [f64; 4],
-    /// Most the fund pays per resident per year \[CNY\]; `None`: no cap.
-    pub annual_cap: Option<f64>,
-}
-
-/// Triage and referral rules.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Referral {
-    /// Triage consultation time and price as a share of a full visit.
-    pub triage_factor: f64,
-    /// Referred patients jump ahead of self-referred ones.
-    pub priority_referrals: bool,
-    /// Probability that follow-ups of an episode treated at county or
-    /// regional tier are referred down to the grassroots.
-    pub down_referral_prob: f64,
-    /// Follow-up visits per severity.
-    pub followups: [u32; 4],
-    /// Days between follow-up visits.
-    pub followup_interval_days: f64,
-}
-
-/// Patients leaving without being seen.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Patience {
-    /// Mean patience \[minutes\] (exponential).
-    pub mean_minutes: f64,
-    /// Probability a patient who leaves tries another facility.
-    pub retry_prob: f64,
 }

@@ -5,10 +5,24 @@
 //! report what is missing in its own words. `deny_unknown_fields` everywhere
 //! (and no `flatten`) so that a typo is an error, never silently ignored.
 //! The same types serialise the resolved scenario written next to outputs.
+//! The sections of the policy levers are defined in their files of
+//! [`crate::levers`] and re-exported here.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use super::{Severity, Tier};
+pub use crate::levers::budget::RawBudget;
+pub use crate::levers::contract::RawContract;
+pub use crate::levers::inpatient::RawAdmission;
+pub use crate::levers::layout::RawLayout;
+pub use crate::levers::patience::RawPatience;
+pub use crate::levers::payment::{RawPayment, RawPolicy, RawSchemePolicy};
+pub use crate::levers::population::{RawIncomeGroup, RawPopulation};
+pub use crate::levers::referral::RawReferral;
+pub use crate::levers::rotation::RawRotation;
+pub use crate::levers::telemedicine::RawTelemedicine;
 
 /// The whole scenario file.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -39,81 +53,6 @@ pub struct RawScenario {
     pub region: Vec<RawRegion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub facility: Vec<RawFacility>,
-}
-
-/// `[population]`: insurance schemes and income groups of residents.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPopulation {
-    pub employee_share: Option<f64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub income_group: Vec<RawIncomeGroup>,
-}
-
-/// `[[population.income_group]]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawIncomeGroup {
-    pub name: Option<String>,
-    pub share: Option<f64>,
-    pub cost_multiplier: Option<f64>,
-}
-
-/// `[admission]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAdmission {
-    pub prob: Option<PerSeverity<f64>>,
-    pub max_boarding_hours: Option<f64>,
-    pub los_cv: Option<f64>,
-}
-
-/// `[contract]`: family-doctor contracts.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawContract {
-    pub share: Option<f64>,
-    pub with: Option<Vec<String>>,
-}
-
-/// `[telemedicine]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawTelemedicine {
-    pub sites: Option<Vec<String>>,
-    pub success_prob: Option<f64>,
-    pub consult_minutes: Option<f64>,
-}
-
-/// `[budget]`: medical community global budget.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawBudget {
-    pub per_capita_year: Option<f64>,
-}
-
-/// `[layouts.<name>]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawLayout {
-    pub facilities: Option<Vec<String>>,
-}
-
-/// `[[rotation]]`: a doctor rotation program.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRotation {
-    pub from: Option<String>,
-    pub to: Option<Vec<String>>,
-    pub doctors_per_site: Option<i64>,
-    pub days_on: Option<i64>,
-    pub cycle_days: Option<i64>,
-    pub start_day: Option<i64>,
-    pub quality_boost: Option<f64>,
-    pub training_gain: Option<f64>,
-    pub quality_cap: Option<f64>,
-    pub capability_boost: Option<bool>,
-    pub allowance_per_day: Option<f64>,
 }
 
 /// `[travel]`
@@ -172,6 +111,16 @@ pub struct PerTier<T> {
 }
 
 impl<T> PerTier<T> {
+    /// Every entry given, in tier order.
+    pub fn full([village, township, county, regional]: [T; 4]) -> PerTier<T> {
+        PerTier {
+            village: Some(village),
+            township: Some(township),
+            county: Some(county),
+            regional: Some(regional),
+        }
+    }
+
     /// The entries in tier order.
     pub fn as_array(&self) -> [&Option<T>; 4] {
         [&self.village, &self.township, &self.county, &self.regional]
@@ -199,6 +148,16 @@ pub struct PerSeverity<T> {
 }
 
 impl<T> PerSeverity<T> {
+    /// Every entry given, in severity order.
+    pub fn full([mild, moderate, severe, critical]: [T; 4]) -> PerSeverity<T> {
+        PerSeverity {
+            mild: Some(mild),
+            moderate: Some(moderate),
+            severe: Some(severe),
+            critical: Some(critical),
+        }
+    }
+
     /// The entries in severity order.
     pub fn as_array(&self) -> [&Option<T>; 4] {
         [&self.mild, &self.moderate, &self.severe, &self.critical]
@@ -240,6 +199,23 @@ pub enum SeverityName {
     Critical,
 }
 
+impl SeverityName {
+    /// The severity it names.
+    pub fn severity(self) -> Severity {
+        Severity::ALL[self as usize]
+    }
+
+    /// The name of `s`.
+    pub fn of(s: Severity) -> SeverityName {
+        [
+            SeverityName::Mild,
+            SeverityName::Moderate,
+            SeverityName::Severe,
+            SeverityName::Critical,
+        ][s as usize]
+    }
+}
+
 /// Tier names as written in files.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -248,6 +224,31 @@ pub enum TierName {
     Township,
     County,
     Regional,
+}
+
+impl TierName {
+    /// The tier it names.
+    pub fn tier(self) -> Tier {
+        Tier::ALL[self as usize]
+    }
+
+    /// The name of `t`.
+    pub fn of(t: Tier) -> TierName {
+        [
+            TierName::Village,
+            TierName::Township,
+            TierName::County,
+            TierName::Regional,
+        ][t as usize]
+    }
+}
+
+/// Tier names as written in files, lowest first.
+pub(crate) const TIER_NAMES: [&str; 4] = ["village", "township", "county", "regional"];
+
+/// A count as written back to a file.
+pub(crate) fn count(x: u32) -> Option<i64> {
+    Some(i64::from(x))
 }
 
 /// Queue disciplines as written in files.
@@ -275,55 +276,6 @@ pub struct RawService {
     pub dist: Option<DistName>,
     pub mean_minutes: Option<f64>,
     pub cv: Option<f64>,
-}
-
-/// `[policy]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPolicy {
-    pub outpatient: Option<RawPayment>,
-    pub inpatient: Option<RawPayment>,
-    pub employee: Option<RawSchemePolicy>,
-    pub annual_cap: Option<f64>,
-    pub referral_required_from: Option<TierName>,
-    pub unreferred_penalty: Option<f64>,
-    pub gatekeeping: Option<bool>,
-}
-
-/// `[policy.employee]`: the employee scheme's rates (default: the resident scheme's).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSchemePolicy {
-    pub outpatient: Option<RawPayment>,
-    pub inpatient: Option<RawPayment>,
-    pub annual_cap: Option<f64>,
-}
-
-/// `[policy.outpatient]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPayment {
-    pub rate: Option<PerTier<f64>>,
-    pub deductible: Option<PerTier<f64>>,
-}
-
-/// `[referral]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawReferral {
-    pub triage_factor: Option<f64>,
-    pub priority_referrals: Option<bool>,
-    pub down_referral_prob: Option<f64>,
-    pub followups: Option<PerSeverity<i64>>,
-    pub followup_interval_days: Option<f64>,
-}
-
-/// `[patience]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPatience {
-    pub mean_minutes: Option<f64>,
-    pub retry_prob: Option<f64>,
 }
 
 /// `[[region]]`

@@ -1,22 +1,23 @@
 //! Raw scenario -> checked [`Scenario`], reporting every problem at once.
 //!
-//! Defaults live here and only here (the README's key reference lists the
-//! same values). Generated regions are expanded, names resolved to ids and
-//! default partners chosen, so the engine gets plain typed data.
+//! Defaults of the core sections live here and only here; each policy
+//! lever's defaults and checks live in its file of [`crate::levers`] (the
+//! README's key reference, "Writing a scenario" and "Policy levers", lists
+//! the same values). Generated regions are expanded, names resolved to ids
+//! and default partners chosen, so the engine gets plain typed data.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::error::{Problem, ScenarioError, did_you_mean};
 
-mod levers;
 mod parse;
 use super::generate::{self, GenerateParams};
 use super::limits::*;
 use super::raw::*;
 use super::*;
+use crate::levers::layout;
 use crate::spatial::Tree;
-use levers::{Alliances, FacilityNames};
 pub(crate) use parse::syntax_message;
 use parse::{follows_from, parse_raw};
 
@@ -83,64 +84,54 @@ pub fn from_table(table: toml::Table, origin: &str) -> Result<(Scenario, RawScen
     }
 }
 
-/// Collects problems while building typed values from raw ones.
+/// Collects problems while building typed values from raw ones. The
+/// helpers (`count`, `probability`, `per_tier`, ...) check one key each
+/// and return its default when it is missing or wrong.
 #[derive(Default)]
-struct Checker {
-    problems: Vec<Problem>,
+pub(crate) struct Checker {
+    pub(crate) problems: Vec<Problem>,
 }
 
-/// Built-in tier defaults. Prices and loads follow `docs/data-sources.md`:
-/// township visit 85 CNY, hospital visits ~360 CNY (2023); village clinic
-/// 40 CNY is illustrative; doctors sized for ~10 visits per doctor-day.
+/// Alliance names in order of first mention.
+#[derive(Default)]
+struct Alliances {
+    names: Vec<String>,
+}
+
+impl Alliances {
+    /// The id of `name`, adding it if new.
+    fn id(&mut self, name: &str) -> AllianceId {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => AllianceId(i as u32),
+            None => {
+                self.names.push(name.to_string());
+                AllianceId((self.names.len() - 1) as u32)
+            }
+        }
+    }
+}
+
+/// A tier's built-in figures: capability, quality, doctors, beds, hours,
+/// mean service minutes, visit price, bed-day price, stays per severity.
+type TierFigures = (Severity, f64, u32, u32, &'static str, f64, f64, f64, [f64; 4]);
+
+/// Built-in figures per tier, lowest first. Prices and loads follow
+/// `docs/data-sources.md`: township visit 85 CNY, hospital visits ~360 CNY
+/// (2023); village clinic 40 CNY is illustrative; doctors sized for ~10
+/// visits per doctor-day. Bed-day prices: admission price / length of stay
+/// (township 2,083 CNY over ~6.6 days, secondary 6,822 over 9.2, tertiary
+/// 14,017 over 12.4).
+#[rustfmt::skip]
+const BUILTIN_TIERS: [TierFigures; 4] = [
+    (Severity::Mild, 1.0, 1, 0, "08:00-18:00", 10.0, 40.0, 0.0, [2.0, 3.0, 4.0, 5.0]),
+    (Severity::Moderate, 2.0, 8, 45, "08:00-17:30", 15.0, 85.0, 300.0, [4.0, 5.0, 6.6, 7.0]),
+    (Severity::Severe, 3.0, 60, 500, "08:00-17:30", 15.0, 300.0, 700.0, [5.0, 7.0, 9.2, 11.0]),
+    (Severity::Critical, 4.0, 150, 1500, "08:00-17:30", 18.0, 360.0, 1100.0, [6.0, 8.0, 10.0, 12.4]),
+];
+
+/// Built-in tier defaults (see [`BUILTIN_TIERS`]).
 fn builtin_tier(tier: Tier) -> TierParams {
-    // Bed-day prices: admission price / length of stay (township 2,083 CNY
-    // over ~6.6 days, secondary 6,822 over 9.2, tertiary 14,017 over 12.4).
-    let (capability, quality, doctors, beds, hours, mean, price, bed_day, los) = match tier {
-        Tier::Village => (
-            Severity::Mild,
-            1.0,
-            1,
-            0,
-            "08:00-18:00",
-            10.0,
-            40.0,
-            0.0,
-            [2.0, 3.0, 4.0, 5.0],
-        ),
-        Tier::Township => (
-            Severity::Moderate,
-            2.0,
-            8,
-            45,
-            "08:00-17:30",
-            15.0,
-            85.0,
-            300.0,
-            [4.0, 5.0, 6.6, 7.0],
-        ),
-        Tier::County => (
-            Severity::Severe,
-            3.0,
-            60,
-            500,
-            "08:00-17:30",
-            15.0,
-            300.0,
-            700.0,
-            [5.0, 7.0, 9.2, 11.0],
-        ),
-        Tier::Regional => (
-            Severity::Critical,
-            4.0,
-            150,
-            1500,
-            "08:00-17:30",
-            18.0,
-            360.0,
-            1100.0,
-            [6.0, 8.0, 10.0, 12.4],
-        ),
-    };
+    let (capability, quality, doctors, beds, hours, mean, price, bed_day, los) = BUILTIN_TIERS[tier as usize];
     let service = ServiceDist::Lognormal {
         mean_minutes: mean,
         cv: 0.6,
@@ -185,23 +176,13 @@ pub fn parse_hours(text: &str) -> Result<Hours, String> {
     })
 }
 
-const TIER_NAMES: [&str; 4] = ["village", "township", "county", "regional"];
-
-fn tier_of(n: TierName) -> Tier {
-    Tier::ALL[n as usize]
-}
-
-fn severity_of(n: SeverityName) -> Severity {
-    Severity::ALL[n as usize]
-}
-
 impl Checker {
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem::new(path, message));
     }
 
     /// A whole number in `min..=max` (every count has an upper bound: see [`super::limits`]).
-    fn count(&mut self, path: &str, v: Option<i64>, default: u32, min: u32, max: u32) -> u32 {
+    pub(crate) fn count(&mut self, path: &str, v: Option<i64>, default: u32, min: u32, max: u32) -> u32 {
         match v {
             None => default,
             Some(x) if x >= i64::from(min) && x <= i64::from(max) => x as u32,
@@ -213,7 +194,14 @@ impl Checker {
     }
 
     /// A finite number within `[lo, hi]`; `what` describes the range.
-    fn number(&mut self, path: &str, v: Option<f64>, default: f64, ok: impl Fn(f64) -> bool, what: &str) -> f64 {
+    pub(crate) fn number(
+        &mut self,
+        path: &str,
+        v: Option<f64>,
+        default: f64,
+        ok: impl Fn(f64) -> bool,
+        what: &str,
+    ) -> f64 {
         match v {
             None => default,
             Some(x) if x.is_finite() && ok(x) => x,
@@ -224,7 +212,7 @@ impl Checker {
         }
     }
 
-    fn probability(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+    pub(crate) fn probability(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
         self.number(
             path,
             v,
@@ -234,12 +222,12 @@ impl Checker {
         )
     }
 
-    fn positive(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+    pub(crate) fn positive(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
         self.number(path, v, default, |x| x > 0.0, "a number > 0")
     }
 
     /// A coefficient of variation of a service or stay distribution.
-    pub(super) fn cv(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+    pub(crate) fn cv(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
         self.number(
             path,
             v,
@@ -260,11 +248,11 @@ impl Checker {
         )
     }
 
-    fn non_negative(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+    pub(crate) fn non_negative(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
         self.number(path, v, default, |x| x >= 0.0, "a number >= 0")
     }
 
-    fn finite(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+    pub(crate) fn finite(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
         self.number(path, v, default, |_| true, "a finite number")
     }
 
@@ -355,7 +343,7 @@ impl Checker {
         out
     }
 
-    fn per_severity(
+    pub(crate) fn per_severity(
         &mut self,
         path: &str,
         raw: Option<&PerSeverity<f64>>,
@@ -366,7 +354,7 @@ impl Checker {
         self.four(path, raw.map(PerSeverity::as_array), names, default, ok)
     }
 
-    fn per_tier(
+    pub(crate) fn per_tier(
         &mut self,
         path: &str,
         raw: Option<&PerTier<f64>>,
@@ -377,28 +365,9 @@ impl Checker {
     }
 
     fn scenario(&mut self, raw: &RawScenario) -> Scenario {
-        let name = match &raw.name {
-            None => "scenario".to_string(),
-            Some(n) if valid_name(n) => n.clone(),
-            Some(n) => {
-                self.push("name", format!("\"{n}\": expected letters, digits, '-', '_' or '.', not starting with '.' (it names the output folder)"));
-                "scenario".to_string()
-            }
-        };
-        let seed = match raw.seed {
-            None => 42,
-            Some(s) if s >= 0 => s as u64,
-            Some(s) => {
-                self.push("seed", format!("{s}: expected a whole number >= 0"));
-                0
-            }
-        };
-        let days = self.count("days", raw.days, 365, 1, MAX_DAYS);
-        let warmup_days = self.count("warmup_days", raw.warmup_days, 30.min(days / 4), 0, MAX_DAYS);
-        if warmup_days >= days {
-            self.push("warmup_days", format!("{warmup_days}: must be less than days ({days})"));
-        }
-        let replications = self.count("replications", raw.replications, 10, 1, MAX_REPLICATIONS);
+        let name = self.name(raw.name.as_ref());
+        let seed = self.seed(raw.seed);
+        let (days, warmup_days, replications) = self.run_length(raw);
         let travel = self.travel(raw.travel.as_ref().cloned().unwrap_or_default());
         let demand = self.demand(raw.demand.as_ref().cloned().unwrap_or_default());
         let choice = self.choice(raw.choice.as_ref().cloned().unwrap_or_default());
@@ -407,28 +376,10 @@ impl Checker {
         let (regions, generated) = self.regions(&raw.region, raw.facility.len(), seed, &mut alliances);
         let all_facilities = self.facilities(raw, &tiers, &regions, &generated, &mut alliances);
         self.check_partners(&all_facilities);
-        let (layouts, layout) = self.layouts(raw);
-        let (mut facilities, inactive_facilities) = split_by_layout(all_facilities, &layouts, layout.as_deref());
+        let (layouts, layout) = layout::check(self, raw);
+        let (mut facilities, inactive_facilities) = layout::split(all_facilities, &layouts, layout.as_deref());
         resolve_partners(&mut facilities, &travel);
-        let policy = self.policy(raw.policy.as_ref().cloned().unwrap_or_default());
-        let referral = self.referral(raw.referral.clone().unwrap_or_default());
-        let patience = raw.patience.as_ref().map(|p| Patience {
-            mean_minutes: self.positive("patience.mean_minutes", p.mean_minutes, 120.0),
-            retry_prob: self.probability("patience.retry_prob", p.retry_prob, 0.5),
-        });
-        let names = FacilityNames::new(&facilities, &inactive_facilities);
-        let population = self.population(raw.population.clone().unwrap_or_default());
-        let admission = self.admission(raw.admission.clone().unwrap_or_default());
-        let contract = self.contract(raw.contract.clone().unwrap_or_default(), &names);
-        let telemedicine = raw
-            .telemedicine
-            .clone()
-            .map(|t| self.telemedicine(t, &names, &facilities));
-        let rotations = self.rotations(&raw.rotation, &names, &facilities);
-        let budget = raw.budget.as_ref().map(|b| Budget {
-            per_capita_year: self.non_negative("budget.per_capita_year", b.per_capita_year, 0.0),
-        });
-        let scenario = Scenario {
+        let core = ScenarioCore {
             name,
             seed,
             days,
@@ -440,22 +391,48 @@ impl Checker {
             tiers,
             regions,
             facilities,
-            policy,
-            referral,
-            patience,
-            population,
-            admission,
-            contract,
-            telemedicine,
-            rotations,
-            budget,
             alliances: alliances.names,
             layouts,
             layout,
             inactive_facilities,
         };
+        let scenario = core.with_levers(self, raw);
         self.cross_checks(&scenario);
         scenario
+    }
+
+    /// `name`: it names the output folder.
+    fn name(&mut self, name: Option<&String>) -> String {
+        match name {
+            None => "scenario".to_string(),
+            Some(n) if valid_name(n) => n.clone(),
+            Some(n) => {
+                self.push("name", format!("\"{n}\": expected letters, digits, '-', '_' or '.', not starting with '.' (it names the output folder)"));
+                "scenario".to_string()
+            }
+        }
+    }
+
+    fn seed(&mut self, seed: Option<i64>) -> u64 {
+        match seed {
+            None => 42,
+            Some(s) if s >= 0 => s as u64,
+            Some(s) => {
+                self.push("seed", format!("{s}: expected a whole number >= 0"));
+                0
+            }
+        }
+    }
+
+    /// `days`, `warmup_days` (default: a quarter of `days`, at most 30) and `replications`.
+    fn run_length(&mut self, raw: &RawScenario) -> (u32, u32, u32) {
+        let days = self.count("days", raw.days, 365, 1, MAX_DAYS);
+        let warmup_days = self.count("warmup_days", raw.warmup_days, 30.min(days / 4), 0, MAX_DAYS);
+        if warmup_days >= days {
+            self.push("warmup_days", format!("{warmup_days}: must be less than days ({days})"));
+        }
+        let replications = self.count("replications", raw.replications, 10, 1, MAX_REPLICATIONS);
+        (days, warmup_days, replications)
     }
 
     fn travel(&mut self, t: RawTravel) -> Travel {
@@ -596,7 +573,7 @@ impl Checker {
                 }
             }
             TierParams {
-                capability: t.capability.map(severity_of).unwrap_or(base.capability),
+                capability: t.capability.map(SeverityName::severity).unwrap_or(base.capability),
                 quality: self.finite(&format!("{path}.quality"), t.quality, base.quality),
                 doctors: self.count(&format!("{path}.doctors"), t.doctors, base.doctors, 0, MAX_DOCTORS),
                 beds: self.count(&format!("{path}.beds"), t.beds, base.beds, 0, MAX_BEDS),
@@ -658,46 +635,53 @@ impl Checker {
             .zip(params)
             .enumerate()
             .map(|(i, (r, params))| {
-                let name = r.name.clone().unwrap_or_default();
-                let path = path_of(i, r);
-                if name.is_empty() {
-                    self.push(format!("region[{i}].name"), "missing: every region needs a unique name");
-                } else if seen.insert(name.clone(), i).is_some() {
-                    self.push(
-                        format!("{path}.name"),
-                        "another region has this name: names must be unique",
-                    );
-                }
-                let mut settlements = params
-                    .as_ref()
-                    .map(|p| generate::settlements(&name, p))
-                    .unwrap_or_default();
-                for (j, s) in r.settlement.iter().enumerate() {
-                    let sname = s.name.clone().unwrap_or_else(|| format!("{name} settlement {}", j + 1));
-                    let spath = format!("{path}.settlement[{j}]");
-                    settlements.push(Settlement {
-                        at_km: self.point(&format!("{spath}.at_km"), s.at_km),
-                        population: self.count(
-                            &format!("{spath}.population"),
-                            s.population,
-                            0,
-                            0,
-                            MAX_SETTLEMENT_POPULATION,
-                        ),
-                        name: sname,
-                    });
-                }
-                let alliance = alliances.id(r.alliance.as_deref().unwrap_or(&name));
-                (
-                    Region {
-                        name,
-                        alliance,
-                        settlements,
-                    },
-                    params,
-                )
+                let region = self.region(i, &path_of(i, r), r, params.as_ref(), &mut seen, alliances);
+                (region, params)
             })
             .unzip()
+    }
+
+    /// `region[i]` with its generated settlements, then its explicit ones.
+    fn region(
+        &mut self,
+        i: usize,
+        path: &str,
+        r: &RawRegion,
+        params: Option<&GenerateParams>,
+        seen: &mut HashMap<String, usize>,
+        alliances: &mut Alliances,
+    ) -> Region {
+        let name = r.name.clone().unwrap_or_default();
+        if name.is_empty() {
+            self.push(format!("region[{i}].name"), "missing: every region needs a unique name");
+        } else if seen.insert(name.clone(), i).is_some() {
+            self.push(
+                format!("{path}.name"),
+                "another region has this name: names must be unique",
+            );
+        }
+        let mut settlements = params.map(|p| generate::settlements(&name, p)).unwrap_or_default();
+        for (j, s) in r.settlement.iter().enumerate() {
+            let sname = s.name.clone().unwrap_or_else(|| format!("{name} settlement {}", j + 1));
+            let spath = format!("{path}.settlement[{j}]");
+            settlements.push(Settlement {
+                at_km: self.point(&format!("{spath}.at_km"), s.at_km),
+                population: self.count(
+                    &format!("{spath}.population"),
+                    s.population,
+                    0,
+                    0,
+                    MAX_SETTLEMENT_POPULATION,
+                ),
+                name: sname,
+            });
+        }
+        let alliance = alliances.id(r.alliance.as_deref().unwrap_or(&name));
+        Region {
+            name,
+            alliance,
+            settlements,
+        }
     }
 
     /// Settlements and facilities of all regions together, counted from
@@ -778,6 +762,7 @@ impl Checker {
         }
     }
 
+    /// Generated facilities first, region by region, then explicit ones.
     fn facilities(
         &mut self,
         raw: &RawScenario,
@@ -786,26 +771,12 @@ impl Checker {
         generated: &[Option<GenerateParams>],
         alliances: &mut Alliances,
     ) -> Vec<Facility> {
+        let mut out = generated_facilities(tiers, regions, generated);
         let region_ids: HashMap<&str, u32> = regions
             .iter()
             .enumerate()
             .map(|(i, r)| (r.name.as_str(), i as u32))
             .collect();
-        let mut out = Vec::new();
-        // Generated facilities first, region by region, then explicit ones.
-        for (ri, (region, params)) in regions.iter().zip(generated).enumerate() {
-            if let Some(params) = params {
-                for spec in generate::facilities(&region.name, params) {
-                    out.push(facility_from_tier(
-                        spec.name,
-                        spec.tier,
-                        (RegionId(ri as u32), region.alliance),
-                        spec.at_km,
-                        &tiers[spec.tier as usize],
-                    ));
-                }
-            }
-        }
         for (i, f) in raw.facility.iter().enumerate() {
             let name = f.name.clone().unwrap_or_default();
             let path = format!("facility \"{name}\" (facility[{i}])");
@@ -822,48 +793,70 @@ impl Checker {
                 );
                 continue;
             };
-            let tier = tier_of(tier_name);
-            let base = &tiers[tier as usize];
-            let region = match f.region.as_deref() {
-                Some(rn) => match region_ids.get(rn) {
-                    Some(&id) => RegionId(id),
-                    None => {
-                        let hint = did_you_mean(rn, region_ids.keys().copied()).unwrap_or_default();
-                        self.push(
-                            format!("{path}.region"),
-                            format!("\"{rn}\" is not a region of this scenario{hint}"),
-                        );
-                        RegionId(0)
-                    }
-                },
-                // With no region, `region` has its own message already.
-                None if regions.len() <= 1 => RegionId(0),
-                None => {
-                    self.push(
-                        format!("{path}.region"),
-                        "missing: this scenario has several regions, say which one",
-                    );
-                    RegionId(0)
-                }
-            };
+            let region = self.facility_region(&path, f.region.as_deref(), &region_ids, regions.len());
             let alliance = match &f.alliance {
                 Some(a) => alliances.id(a),
                 None => regions.get(region.0 as usize).map_or(AllianceId(0), |r| r.alliance),
             };
+            let base = &tiers[tier_name.tier() as usize];
             let at_km = self.point(&format!("{path}.at_km"), f.at_km);
-            let mut fac = facility_from_tier(name, tier, (region, alliance), at_km, base);
-            fac.doctors = self.count(&format!("{path}.doctors"), f.doctors, base.doctors, 0, MAX_DOCTORS);
-            fac.beds = self.count(&format!("{path}.beds"), f.beds, base.beds, 0, MAX_BEDS);
-            fac.quality = self.finite(&format!("{path}.quality"), f.quality, base.quality);
-            fac.capability = f.capability.map(severity_of).unwrap_or(base.capability);
-            fac.hours = self.hours(&format!("{path}.hours"), f.hours.as_ref(), base.hours);
-            fac.discipline = f.discipline.map(discipline_of).unwrap_or(base.discipline);
-            fac.partner_name = f.partner.clone();
-            fac.explicit_index = Some(i);
-            out.push(fac);
+            let fac = facility_from_tier(name, tier_name.tier(), (region, alliance), at_km, base);
+            out.push(self.explicit_facility(&path, f, fac, base, i));
         }
         self.unique_facility_names(&out);
         out
+    }
+
+    /// `region` of a `[[facility]]`: required once there are several.
+    fn facility_region(
+        &mut self,
+        path: &str,
+        name: Option<&str>,
+        region_ids: &HashMap<&str, u32>,
+        regions: usize,
+    ) -> RegionId {
+        match name {
+            Some(rn) => match region_ids.get(rn) {
+                Some(&id) => RegionId(id),
+                None => {
+                    let hint = did_you_mean(rn, region_ids.keys().copied()).unwrap_or_default();
+                    self.push(
+                        format!("{path}.region"),
+                        format!("\"{rn}\" is not a region of this scenario{hint}"),
+                    );
+                    RegionId(0)
+                }
+            },
+            // With no region, `region` has its own message already.
+            None if regions <= 1 => RegionId(0),
+            None => {
+                self.push(
+                    format!("{path}.region"),
+                    "missing: this scenario has several regions, say which one",
+                );
+                RegionId(0)
+            }
+        }
+    }
+
+    /// The keys of `[[facility]]` entry `i` over its tier's defaults.
+    fn explicit_facility(
+        &mut self,
+        path: &str,
+        f: &RawFacility,
+        mut fac: Facility,
+        base: &TierParams,
+        i: usize,
+    ) -> Facility {
+        fac.doctors = self.count(&format!("{path}.doctors"), f.doctors, base.doctors, 0, MAX_DOCTORS);
+        fac.beds = self.count(&format!("{path}.beds"), f.beds, base.beds, 0, MAX_BEDS);
+        fac.quality = self.finite(&format!("{path}.quality"), f.quality, base.quality);
+        fac.capability = f.capability.map(SeverityName::severity).unwrap_or(base.capability);
+        fac.hours = self.hours(&format!("{path}.hours"), f.hours.as_ref(), base.hours);
+        fac.discipline = f.discipline.map(discipline_of).unwrap_or(base.discipline);
+        fac.partner_name = f.partner.clone();
+        fac.explicit_index = Some(i);
+        fac
     }
 
     /// Partners must name a facility (of any layout) of a higher tier.
@@ -957,6 +950,28 @@ impl Checker {
             }
         }
     }
+}
+
+/// The facilities `[region.generate]` blocks ask for, region by region.
+fn generated_facilities(
+    tiers: &[TierParams; 4],
+    regions: &[Region],
+    generated: &[Option<GenerateParams>],
+) -> Vec<Facility> {
+    let mut out = Vec::new();
+    for (ri, (region, params)) in regions.iter().zip(generated).enumerate() {
+        let Some(params) = params else { continue };
+        for spec in generate::facilities(&region.name, params) {
+            out.push(facility_from_tier(
+                spec.name,
+                spec.tier,
+                (RegionId(ri as u32), region.alliance),
+                spec.at_km,
+                &tiers[spec.tier as usize],
+            ));
+        }
+    }
+    out
 }
 
 fn discipline_of(d: DisciplineName) -> Discipline {
@@ -1057,24 +1072,6 @@ impl PartnerIndex {
         }
         None
     }
-}
-
-/// Splits facilities into those the selected layout keeps and those it
-/// leaves out: regional facilities named in some layout take part only if
-/// named in the selected one. Without a (valid) selection nothing is left
-/// out, so a mistyped layout name gives one error, not a cascade.
-fn split_by_layout(
-    all: Vec<Facility>,
-    layouts: &BTreeMap<String, Vec<String>>,
-    layout: Option<&str>,
-) -> (Vec<Facility>, Vec<Facility>) {
-    let Some(selected) = layout.and_then(|l| layouts.get(l)) else {
-        return (all, Vec::new());
-    };
-    let in_some: HashSet<&str> = layouts.values().flatten().map(String::as_str).collect();
-    let selected: HashSet<&str> = selected.iter().map(String::as_str).collect();
-    all.into_iter()
-        .partition(|f| !in_some.contains(f.name.as_str()) || selected.contains(f.name.as_str()))
 }
 
 /// The nearest facility of the next tier up that treats more than this one

@@ -252,17 +252,7 @@ pub(super) fn parse_raw(mut value: toml::Value) -> (RawScenario, Vec<Problem>) {
 fn type_message(value: &toml::Value, segments: &[Segment], message: &str) -> String {
     let found = value_at(value, segments);
     if let Some((variant, expected)) = split_unknown(message, "unknown variant `") {
-        return match found {
-            // An inline table is taken for a tagged enum: its key is no variant.
-            Some(v) if !v.is_str() => format!("found {}: expected one of {}", describe(v), expected.join(", ")),
-            _ => {
-                let hint = did_you_mean(&variant, expected.iter().map(String::as_str)).unwrap_or_default();
-                format!(
-                    "\"{variant}\" is not allowed: expected one of {}{hint}",
-                    expected.join(", ")
-                )
-            }
-        };
+        return variant_message(found, &variant, &expected);
     }
     let Some(found) = found else {
         return friendly_type_error(message);
@@ -311,6 +301,21 @@ fn type_message(value: &toml::Value, segments: &[Segment], message: &str) -> Str
         None => return friendly_type_error(message),
     };
     format!("found {}: expected {expected}", describe(found))
+}
+
+/// `"Regional" is not allowed: expected one of ...` for a name no variant has.
+fn variant_message(found: Option<&toml::Value>, variant: &str, expected: &[String]) -> String {
+    match found {
+        // An inline table is taken for a tagged enum: its key is no variant.
+        Some(v) if !v.is_str() => format!("found {}: expected one of {}", describe(v), expected.join(", ")),
+        _ => {
+            let hint = did_you_mean(variant, expected.iter().map(String::as_str)).unwrap_or_default();
+            format!(
+                "\"{variant}\" is not allowed: expected one of {}{hint}",
+                expected.join(", ")
+            )
+        }
+    }
 }
 
 /// The names an enum key takes, learnt by offering it a value no variant has.

@@ -1,0 +1,164 @@
+//! `[population]`: residents' insurance schemes (`employee_share`) and
+//! income groups, whose `cost_multiplier` scales `b_cost`. README:
+//! "[population]"; `docs/model.md`: "Entities" and "Payment".
+
+use serde::{Deserialize, Serialize};
+
+use super::{Context, Lever};
+use crate::scenario::validate::Checker;
+
+/// `[population]`: insurance schemes and income groups of residents.
+#[allow(missing_docs)] // Keys are documented in README.md ("[population]").
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPopulation {
+    pub employee_share: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub income_group: Vec<RawIncomeGroup>,
+}
+
+/// `[[population.income_group]]`
+#[allow(missing_docs)] // Keys are documented in README.md ("[population]").
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIncomeGroup {
+    pub name: Option<String>,
+    pub share: Option<f64>,
+    pub cost_multiplier: Option<f64>,
+}
+
+/// Insurance schemes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Scheme {
+    /// Urban and rural resident scheme.
+    Resident = 0,
+    /// Employee scheme.
+    Employee = 1,
+}
+
+/// Residents' schemes and income groups.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PopulationParams {
+    /// Share of residents in the employee scheme.
+    pub employee_share: f64,
+    /// Income groups; shares sum to 1.
+    pub income_groups: Vec<IncomeGroup>,
+}
+
+/// An income group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncomeGroup {
+    /// Name.
+    pub name: String,
+    /// Share of residents.
+    pub share: f64,
+    /// Multiplies `b_cost` (higher: more cost-sensitive).
+    pub cost_multiplier: f64,
+}
+
+/// Each group as given, unnamed ones numbered.
+fn groups(c: &mut Checker, raw: &[RawIncomeGroup]) -> Vec<IncomeGroup> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let path = format!("population.income_group[{i}]");
+            IncomeGroup {
+                name: g.name.clone().unwrap_or_else(|| format!("group {}", i + 1)),
+                share: c.probability(&format!("{path}.share"), g.share, 0.0),
+                cost_multiplier: c.non_negative(&format!("{path}.cost_multiplier"), g.cost_multiplier, 1.0),
+            }
+        })
+        .collect()
+}
+
+/// One group `all` when none is given; else at most 255, shares summing to 1.
+fn check_groups(c: &mut Checker, income_groups: &mut Vec<IncomeGroup>) {
+    if income_groups.is_empty() {
+        income_groups.push(IncomeGroup {
+            name: "all".into(),
+            share: 1.0,
+            cost_multiplier: 1.0,
+        });
+    } else if income_groups.len() > 255 {
+        c.push("population.income_group", "at most 255 income groups");
+    } else {
+        let sum: f64 = income_groups.iter().map(|g| g.share).sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            c.push("population.income_group", format!("shares sum to {sum}: expected 1"));
+        }
+    }
+}
+
+impl Lever for PopulationParams {
+    type Raw = Option<RawPopulation>;
+
+    fn check(c: &mut Checker, raw: &Option<RawPopulation>, _: &Context) -> PopulationParams {
+        let p = raw.clone().unwrap_or_default();
+        let employee_share = c.probability("population.employee_share", p.employee_share, 0.0);
+        let mut income_groups = groups(c, &p.income_group);
+        check_groups(c, &mut income_groups);
+        PopulationParams {
+            employee_share,
+            income_groups,
+        }
+    }
+
+    fn to_raw(&self) -> Option<RawPopulation> {
+        Some(RawPopulation {
+            employee_share: Some(self.employee_share),
+            income_group: self
+                .income_groups
+                .iter()
+                .map(|g| RawIncomeGroup {
+                    name: Some(g.name.clone()),
+                    share: Some(g.share),
+                    cost_multiplier: Some(g.cost_multiplier),
+                })
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    fn raw(text: &str) -> Option<RawPopulation> {
+        Some(toml::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn defaults() {
+        let (p, problems) = check::<PopulationParams>(&None);
+        assert!(problems.is_empty());
+        assert_eq!(p.employee_share, 0.0);
+        assert_eq!(
+            p.income_groups,
+            [IncomeGroup {
+                name: "all".into(),
+                share: 1.0,
+                cost_multiplier: 1.0
+            }]
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        let (_, problems) = check::<PopulationParams>(&raw("employee_share = -0.5"));
+        assert_eq!(only_path(&problems), "population.employee_share");
+        let (_, problems) =
+            check::<PopulationParams>(&raw("[[income_group]]\nshare = 0.5\n[[income_group]]\nshare = 0.4"));
+        assert_eq!(only_path(&problems), "population.income_group");
+        assert!(problems[0].message.contains("shares sum to"), "{problems:?}");
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<PopulationParams>(&None);
+        round_trips::<PopulationParams>(&raw(
+            "employee_share = 0.3\n[[income_group]]\nshare = 0.25\ncost_multiplier = 2\n[[income_group]]\nname = \"rich\"\nshare = 0.75",
+        ));
+    }
+}

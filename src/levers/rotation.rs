@@ -1,0 +1,300 @@
+//! `[[rotation]]`: doctor rotation programs. Doctors of the source
+//! facilities work stints at destination sites, lifting their quality
+//! (and capability) during a stint and their base quality after it.
+//! README: "[[rotation]]"; `docs/model.md`: "Doctor rotation".
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Context, Lever, Named, of_tier};
+use crate::scenario::limits::{MAX_DAYS, MAX_DOCTORS, MAX_ROTATIONS};
+use crate::scenario::raw::count;
+use crate::scenario::validate::Checker;
+use crate::scenario::{AllianceId, Facility, FacilityId, Point};
+use crate::spatial::Tree;
+
+/// `[[rotation]]`: a doctor rotation program.
+#[allow(missing_docs)] // Keys are documented in README.md ("[[rotation]]").
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRotation {
+    pub from: Option<String>,
+    pub to: Option<Vec<String>>,
+    pub doctors_per_site: Option<i64>,
+    pub days_on: Option<i64>,
+    pub cycle_days: Option<i64>,
+    pub start_day: Option<i64>,
+    pub quality_boost: Option<f64>,
+    pub training_gain: Option<f64>,
+    pub quality_cap: Option<f64>,
+    pub capability_boost: Option<bool>,
+    pub allowance_per_day: Option<f64>,
+}
+
+/// A doctor rotation program.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rotation {
+    /// `from` as written.
+    pub from_name: String,
+    /// `to` as written.
+    pub to_names: Vec<String>,
+    /// (source, destination) pairs the program moves doctors between.
+    pub pairs: Vec<(FacilityId, FacilityId)>,
+    /// Doctors per destination site.
+    pub doctors_per_site: u32,
+    /// Length of a stint \[days\].
+    pub days_on: u32,
+    /// Days from one stint start to the next.
+    pub cycle_days: u32,
+    /// Day the first stint starts.
+    pub start_day: u32,
+    /// Quality added to the destination during a stint.
+    pub quality_boost: f64,
+    /// Quality added to the destination's base after each stint.
+    pub training_gain: f64,
+    /// Highest base quality training can reach; `None`: the source's quality.
+    pub quality_cap: Option<f64>,
+    /// The destination treats one severity level higher during a stint.
+    pub capability_boost: bool,
+    /// Allowance per rotating doctor-day \[CNY\].
+    pub allowance_per_day: f64,
+}
+
+impl Lever for Vec<Rotation> {
+    type Raw = Vec<RawRotation>;
+
+    fn check(c: &mut Checker, raw: &Vec<RawRotation>, ctx: &Context) -> Vec<Rotation> {
+        if raw.len() > MAX_ROTATIONS {
+            c.push("rotation", format!("{} programs: at most {MAX_ROTATIONS}", raw.len()));
+            return Vec::new();
+        }
+        let programs: Vec<Rotation> = raw.iter().enumerate().map(|(i, r)| program(c, i, r, ctx)).collect();
+        check_spare_doctors(c, &programs, ctx.facilities);
+        programs
+    }
+
+    fn to_raw(&self) -> Vec<RawRotation> {
+        self.iter().map(raw_program).collect()
+    }
+}
+
+/// One program, `rotation[i]`.
+fn program(c: &mut Checker, i: usize, r: &RawRotation, ctx: &Context) -> Rotation {
+    let path = format!("rotation[{i}]");
+    let from_name = r.from.clone().unwrap_or_default();
+    let to_names = r.to.clone().unwrap_or_default();
+    let sources = sources(c, &path, &from_name, ctx);
+    if to_names.is_empty() {
+        c.push(
+            format!("{path}.to"),
+            "missing: a list of tiers or facility names, e.g. [\"township\"]",
+        );
+    }
+    let pairs = pairs(c, &path, &sources, &to_names, ctx);
+    let cycle_days = c.count(&format!("{path}.cycle_days"), r.cycle_days, 90, 1, MAX_DAYS);
+    let days_on = c.count(&format!("{path}.days_on"), r.days_on, 30, 1, MAX_DAYS);
+    if days_on > cycle_days {
+        c.push(
+            format!("{path}.days_on"),
+            format!("{days_on}: a stint cannot be longer than cycle_days ({cycle_days})"),
+        );
+    }
+    Rotation {
+        from_name,
+        to_names,
+        pairs,
+        doctors_per_site: c.count(
+            &format!("{path}.doctors_per_site"),
+            r.doctors_per_site,
+            1,
+            1,
+            MAX_DOCTORS,
+        ),
+        days_on,
+        cycle_days,
+        start_day: c.count(&format!("{path}.start_day"), r.start_day, 0, 0, MAX_DAYS),
+        quality_boost: c.finite(&format!("{path}.quality_boost"), r.quality_boost, 0.5),
+        training_gain: c.non_negative(&format!("{path}.training_gain"), r.training_gain, 0.0),
+        quality_cap: r
+            .quality_cap
+            .map(|q| c.finite(&format!("{path}.quality_cap"), Some(q), 0.0)),
+        capability_boost: r.capability_boost.unwrap_or(false),
+        allowance_per_day: c.non_negative(&format!("{path}.allowance_per_day"), r.allowance_per_day, 0.0),
+    }
+}
+
+/// The facilities `from` names.
+fn sources(c: &mut Checker, path: &str, from_name: &str, ctx: &Context) -> Vec<FacilityId> {
+    match ctx.names.lookup(from_name) {
+        _ if from_name.is_empty() => {
+            c.push(
+                format!("{path}.from"),
+                "missing: a tier (e.g. \"county\") or a facility name",
+            );
+            vec![]
+        }
+        Some(Named::Tier(t)) => of_tier(ctx.facilities, t).collect(),
+        Some(Named::Active(id)) => vec![id],
+        Some(Named::Inactive) => vec![],
+        None => {
+            c.push(format!("{path}.from"), ctx.names.unknown(from_name));
+            vec![]
+        }
+    }
+}
+
+/// (source, destination) pairs, sorted, each once. Tier names in `to`
+/// mean that tier inside the source's alliance.
+fn pairs(
+    c: &mut Checker,
+    path: &str,
+    sources: &[FacilityId],
+    to_names: &[String],
+    ctx: &Context,
+) -> Vec<(FacilityId, FacilityId)> {
+    let facilities = ctx.facilities;
+    let sources_by_alliance = SourceIndex::new(sources, facilities);
+    let mut pairs = Vec::new();
+    for (k, n) in to_names.iter().enumerate() {
+        match ctx.names.lookup(n) {
+            Some(Named::Tier(t)) => {
+                for dest in of_tier(facilities, t) {
+                    if let Some(src) = sources_by_alliance.nearest(&facilities[dest.0 as usize]) {
+                        pairs.push((src, dest));
+                    }
+                }
+            }
+            Some(Named::Active(id)) => {
+                let dest = &facilities[id.0 as usize];
+                if let Some(src) = sources_by_alliance.nearest(dest).or(sources.first().copied()) {
+                    pairs.push((src, id));
+                }
+            }
+            Some(Named::Inactive) => {}
+            None => c.push(format!("{path}.to[{k}]"), ctx.names.unknown(n)),
+        }
+    }
+    pairs.retain(|(s, d)| s != d);
+    pairs.sort();
+    pairs.dedup();
+    pairs
+}
+
+/// Every source keeps at least one doctor even when all programs'
+/// stints overlap.
+fn check_spare_doctors(c: &mut Checker, programs: &[Rotation], facilities: &[Facility]) {
+    // Summed in 64 bits: many sites times many doctors must not wrap.
+    let mut leaving: BTreeMap<FacilityId, (u64, Vec<usize>)> = BTreeMap::new();
+    for (i, p) in programs.iter().enumerate() {
+        for (src, _) in &p.pairs {
+            let e = leaving.entry(*src).or_default();
+            e.0 += u64::from(p.doctors_per_site);
+            if !e.1.contains(&i) {
+                e.1.push(i);
+            }
+        }
+    }
+    for (src, (n, progs)) in leaving {
+        let f = &facilities[src.0 as usize];
+        if n >= u64::from(f.doctors) {
+            let which: Vec<String> = progs.iter().map(|i| format!("rotation[{i}]")).collect();
+            c.push(
+                format!("{}.doctors_per_site", which[0]),
+                format!(
+                    "{} has {} doctors but {} would send {n} away at once: at least one must stay (fewer doctors per site or fewer sites)",
+                    f.name,
+                    f.doctors,
+                    which.join(" + ")
+                ),
+            );
+        }
+    }
+}
+
+fn raw_program(r: &Rotation) -> RawRotation {
+    RawRotation {
+        from: Some(r.from_name.clone()),
+        to: Some(r.to_names.clone()),
+        doctors_per_site: count(r.doctors_per_site),
+        days_on: count(r.days_on),
+        cycle_days: count(r.cycle_days),
+        start_day: count(r.start_day),
+        quality_boost: Some(r.quality_boost),
+        training_gain: Some(r.training_gain),
+        quality_cap: r.quality_cap,
+        capability_boost: Some(r.capability_boost),
+        allowance_per_day: Some(r.allowance_per_day),
+    }
+}
+
+/// A rotation's source facilities, one tree per alliance.
+struct SourceIndex(HashMap<AllianceId, Tree>);
+
+impl SourceIndex {
+    fn new(sources: &[FacilityId], facilities: &[Facility]) -> SourceIndex {
+        let mut groups: HashMap<AllianceId, Vec<(Point, u32)>> = HashMap::new();
+        for s in sources {
+            let f = &facilities[s.0 as usize];
+            groups.entry(f.alliance).or_default().push((f.at_km, s.0));
+        }
+        SourceIndex(groups.into_iter().map(|(a, v)| (a, Tree::new(v))).collect())
+    }
+
+    /// The source facility in the destination's alliance nearest to it
+    /// (ties: the lowest index).
+    fn nearest(&self, dest: &Facility) -> Option<FacilityId> {
+        self.0
+            .get(&dest.alliance)?
+            .nearest(dest.at_km, |p| p.dist_km(dest.at_km))
+            .map(|(_, i)| FacilityId(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    fn raw(text: &str) -> Vec<RawRotation> {
+        vec![toml::from_str(text).unwrap()]
+    }
+
+    #[test]
+    fn defaults() {
+        let s = scenario(&format!("{BASE}[[rotation]]\nfrom = \"county\"\nto = [\"township\"]\n")).unwrap();
+        let r = &s.rotations[0];
+        assert_eq!(r.pairs, [(FacilityId(1), FacilityId(0))]);
+        assert_eq!(
+            (r.doctors_per_site, r.days_on, r.cycle_days, r.start_day),
+            (1, 30, 90, 0)
+        );
+        assert_eq!((r.quality_boost, r.training_gain, r.quality_cap), (0.5, 0.0, None));
+        assert!(!r.capability_boost);
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        let (_, problems) = check::<Vec<Rotation>>(&raw("from = \"county\"\nto = [\"township\"]\ncycle_days = 0"));
+        assert_eq!(only_path(&problems), "rotation[0].cycle_days");
+        let (_, problems) = check::<Vec<Rotation>>(&raw("from = \"county\"\nto = [\"township\"]\ndays_on = 100"));
+        assert_eq!(only_path(&problems), "rotation[0].days_on");
+        let (_, problems) = check::<Vec<Rotation>>(&raw("to = [\"township\"]"));
+        assert_eq!(only_path(&problems), "rotation[0].from");
+    }
+
+    #[test]
+    fn sources_keep_a_doctor() {
+        let text = format!("{BASE}[[rotation]]\nfrom = \"T\"\nto = [\"C\"]\ndoctors_per_site = 8\n");
+        let problems = scenario(&text).unwrap_err();
+        assert_eq!(only_path(&problems), "rotation[0].doctors_per_site");
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<Vec<Rotation>>(&Vec::new());
+        round_trips::<Vec<Rotation>>(&raw(
+            "from = \"county\"\nto = [\"township\"]\ndays_on = 7\ncycle_days = 14\nquality_cap = 3\ncapability_boost = true",
+        ));
+    }
+}
