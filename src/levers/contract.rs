@@ -85,10 +85,6 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
-    fn raw(text: &str) -> Option<RawContract> {
-        Some(toml::from_str(text).unwrap())
-    }
-
     #[test]
     fn defaults() {
         let (c, problems) = check::<Contract>(&None);

@@ -60,10 +60,6 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
-    fn raw(text: &str) -> Option<RawAdmission> {
-        Some(toml::from_str(text).unwrap())
-    }
-
     #[test]
     fn defaults() {
         let (a, problems) = check::<Admission>(&None);

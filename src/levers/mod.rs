@@ -222,6 +222,11 @@ pub(crate) mod testing {
         }
     }
 
+    /// A lever's section from its TOML text.
+    pub(crate) fn raw<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+        Some(toml::from_str(text).expect("a valid section"))
+    }
+
     /// A minimal valid scenario to append lever sections to.
     pub(crate) const BASE: &str = r#"
 [[region]]

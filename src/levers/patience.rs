@@ -51,10 +51,6 @@ mod tests {
 
     type P = Option<Patience>;
 
-    fn raw(text: &str) -> Option<RawPatience> {
-        Some(toml::from_str(text).unwrap())
-    }
-
     #[test]
     fn defaults() {
         assert_eq!(check::<P>(&None).0, None);

@@ -168,10 +168,6 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
-    fn raw(text: &str) -> Option<RawPolicy> {
-        Some(toml::from_str(text).unwrap())
-    }
-
     #[test]
     fn defaults() {
         let (p, problems) = check::<Policy>(&None);

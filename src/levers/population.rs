@@ -125,10 +125,6 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
-    fn raw(text: &str) -> Option<RawPopulation> {
-        Some(toml::from_str(text).unwrap())
-    }
-
     #[test]
     fn defaults() {
         let (p, problems) = check::<PopulationParams>(&None);

@@ -84,10 +84,6 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
-    fn raw(text: &str) -> Option<RawReferral> {
-        Some(toml::from_str(text).unwrap())
-    }
-
     #[test]
     fn defaults() {
         let (r, problems) = check::<Referral>(&None);

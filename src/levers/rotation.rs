@@ -256,8 +256,8 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
-    fn raw(text: &str) -> Vec<RawRotation> {
-        vec![toml::from_str(text).unwrap()]
+    fn one(text: &str) -> Vec<RawRotation> {
+        raw(text).into_iter().collect()
     }
 
     #[test]
@@ -275,11 +275,11 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named_by_their_key() {
-        let (_, problems) = check::<Vec<Rotation>>(&raw("from = \"county\"\nto = [\"township\"]\ncycle_days = 0"));
+        let (_, problems) = check::<Vec<Rotation>>(&one("from = \"county\"\nto = [\"township\"]\ncycle_days = 0"));
         assert_eq!(only_path(&problems), "rotation[0].cycle_days");
-        let (_, problems) = check::<Vec<Rotation>>(&raw("from = \"county\"\nto = [\"township\"]\ndays_on = 100"));
+        let (_, problems) = check::<Vec<Rotation>>(&one("from = \"county\"\nto = [\"township\"]\ndays_on = 100"));
         assert_eq!(only_path(&problems), "rotation[0].days_on");
-        let (_, problems) = check::<Vec<Rotation>>(&raw("to = [\"township\"]"));
+        let (_, problems) = check::<Vec<Rotation>>(&one("to = [\"township\"]"));
         assert_eq!(only_path(&problems), "rotation[0].from");
     }
 
@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn round_trip() {
         round_trips::<Vec<Rotation>>(&Vec::new());
-        round_trips::<Vec<Rotation>>(&raw(
+        round_trips::<Vec<Rotation>>(&one(
             "from = \"county\"\nto = [\"township\"]\ndays_on = 7\ncycle_days = 14\nquality_cap = 3\ncapability_boost = true",
         ));
     }

@@ -78,10 +78,6 @@ mod tests {
 
     type Tele = Option<Telemedicine>;
 
-    fn raw(text: &str) -> Option<RawTelemedicine> {
-        Some(toml::from_str(text).unwrap())
-    }
-
     #[test]
     fn defaults() {
         assert_eq!(check::<Tele>(&None).0, None);

@@ -14,31 +14,47 @@ pub const SWEEP_KEYS: [&str; 8] = [
     "axis",
 ];
 
-/// Top-level keys of a scenario file ([`super::raw::RawScenario`]).
-pub const SCENARIO_KEYS: [&str; 22] = [
-    "name",
-    "seed",
-    "days",
-    "warmup_days",
-    "replications",
-    "travel",
-    "demand",
-    "choice",
-    "tiers",
-    "policy",
-    "referral",
-    "patience",
-    "population",
-    "admission",
-    "contract",
-    "telemedicine",
-    "budget",
-    "layout",
-    "layouts",
-    "rotation",
-    "region",
-    "facility",
-];
+/// Top-level keys of a scenario file: the fields of
+/// [`super::raw::RawScenario`], as its derived `Deserialize` declares them
+/// (so a new lever's section needs no line here).
+pub fn scenario_keys() -> &'static [&'static str] {
+    struct_fields::<super::raw::RawScenario>()
+}
+
+/// The field names a derived `Deserialize` of a struct passes to
+/// `deserialize_struct`, caught by a deserializer that reads nothing.
+fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{Error, Visitor, value};
+
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> serde::Deserializer<'de> for Fields<'_> {
+        type Error = value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, value::Error> {
+            Err(value::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, value::Error> {
+            *self.0 = fields;
+            Err(value::Error::custom("fields read"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
 
 /// What kind of file a TOML table looks like, where its keys say so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +69,7 @@ pub enum FileKind {
 pub fn kind_of(table: &toml::Table) -> Option<FileKind> {
     let scenario_only = table
         .keys()
-        .any(|k| SCENARIO_KEYS.contains(&k.as_str()) && !SWEEP_KEYS.contains(&k.as_str()));
+        .any(|k| scenario_keys().contains(&k.as_str()) && !SWEEP_KEYS.contains(&k.as_str()));
     match (table.contains_key("base"), scenario_only) {
         (true, false) => Some(FileKind::Sweep),
         (false, true) => Some(FileKind::Scenario),
@@ -98,7 +114,8 @@ mod tests {
 
     #[test]
     fn key_lists_match_the_file_formats() {
-        assert_eq!(serde_keys::<super::super::raw::RawScenario>(), SCENARIO_KEYS);
+        assert_eq!(serde_keys::<super::super::raw::RawScenario>(), scenario_keys());
+        assert!(scenario_keys().contains(&"budget") && scenario_keys().contains(&"facility"));
         assert_eq!(serde_keys::<crate::sweep::spec::RawSweep>(), SWEEP_KEYS);
     }
 
