@@ -58,7 +58,7 @@ mod tests {
         let raw = Some(RawBudget {
             per_capita_year: Some(-5.0),
         });
-        assert_eq!(only_path(&check::<B>(&raw).1), "budget.per_capita_year");
+        refused::<B>(&raw, "budget.per_capita_year");
     }
 
     #[test]

@@ -255,6 +255,13 @@ capability = "critical"
         assert_eq!(first, second);
     }
 
+    /// The one problem checking `raw` gives, asserting it is at `path`.
+    pub(crate) fn refused<L: Lever>(raw: &L::Raw, path: &str) -> Problem {
+        let (_, problems) = check::<L>(raw);
+        assert_eq!(only_path(&problems), path);
+        problems.into_iter().next().expect("one problem")
+    }
+
     /// The one problem's path, asserting there is exactly one.
     pub(crate) fn only_path(problems: &[Problem]) -> &str {
         assert_eq!(problems.len(), 1, "{problems:?}");

@@ -67,10 +67,8 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named_by_their_key() {
-        let (_, problems) = check::<P>(&raw("mean_minutes = 0"));
-        assert_eq!(only_path(&problems), "patience.mean_minutes");
-        let (_, problems) = check::<P>(&raw("retry_prob = 1.5"));
-        assert_eq!(only_path(&problems), "patience.retry_prob");
+        refused::<P>(&raw("mean_minutes = 0"), "patience.mean_minutes");
+        refused::<P>(&raw("retry_prob = 1.5"), "patience.retry_prob");
     }
 
     #[test]

@@ -189,11 +189,12 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named_by_their_key() {
-        let (_, problems) = check::<Policy>(&raw("employee.inpatient.rate.township = 1.5"));
-        assert_eq!(only_path(&problems), "policy.employee.inpatient.rate.township");
-        let (_, problems) = check::<Policy>(&raw("unreferred_penalty = -0.1"));
-        assert_eq!(only_path(&problems), "policy.unreferred_penalty");
-        assert!(problems[0].message.contains("probability"), "{problems:?}");
+        refused::<Policy>(
+            &raw("employee.inpatient.rate.township = 1.5"),
+            "policy.employee.inpatient.rate.township",
+        );
+        let p = refused::<Policy>(&raw("unreferred_penalty = -0.1"), "policy.unreferred_penalty");
+        assert!(p.message.contains("probability"), "{p:?}");
     }
 
     #[test]

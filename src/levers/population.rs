@@ -142,12 +142,10 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named_by_their_key() {
-        let (_, problems) = check::<PopulationParams>(&raw("employee_share = -0.5"));
-        assert_eq!(only_path(&problems), "population.employee_share");
-        let (_, problems) =
-            check::<PopulationParams>(&raw("[[income_group]]\nshare = 0.5\n[[income_group]]\nshare = 0.4"));
-        assert_eq!(only_path(&problems), "population.income_group");
-        assert!(problems[0].message.contains("shares sum to"), "{problems:?}");
+        refused::<PopulationParams>(&raw("employee_share = -0.5"), "population.employee_share");
+        let text = "[[income_group]]\nshare = 0.5\n[[income_group]]\nshare = 0.4";
+        let p = refused::<PopulationParams>(&raw(text), "population.income_group");
+        assert!(p.message.contains("shares sum to"), "{p:?}");
     }
 
     #[test]

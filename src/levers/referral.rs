@@ -98,12 +98,9 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named_by_their_key() {
-        let (_, problems) = check::<Referral>(&raw("followups.severe = -1"));
-        assert_eq!(only_path(&problems), "referral.followups.severe");
-        let (_, problems) = check::<Referral>(&raw("down_referral_prob = 3"));
-        assert_eq!(only_path(&problems), "referral.down_referral_prob");
-        let (_, problems) = check::<Referral>(&raw("triage_factor = 0"));
-        assert_eq!(only_path(&problems), "referral.triage_factor");
+        refused::<Referral>(&raw("followups.severe = -1"), "referral.followups.severe");
+        refused::<Referral>(&raw("down_referral_prob = 3"), "referral.down_referral_prob");
+        refused::<Referral>(&raw("triage_factor = 0"), "referral.triage_factor");
     }
 
     #[test]

@@ -275,12 +275,15 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named_by_their_key() {
-        let (_, problems) = check::<Vec<Rotation>>(&one("from = \"county\"\nto = [\"township\"]\ncycle_days = 0"));
-        assert_eq!(only_path(&problems), "rotation[0].cycle_days");
-        let (_, problems) = check::<Vec<Rotation>>(&one("from = \"county\"\nto = [\"township\"]\ndays_on = 100"));
-        assert_eq!(only_path(&problems), "rotation[0].days_on");
-        let (_, problems) = check::<Vec<Rotation>>(&one("to = [\"township\"]"));
-        assert_eq!(only_path(&problems), "rotation[0].from");
+        refused::<Vec<Rotation>>(
+            &one("from = \"county\"\nto = [\"township\"]\ncycle_days = 0"),
+            "rotation[0].cycle_days",
+        );
+        refused::<Vec<Rotation>>(
+            &one("from = \"county\"\nto = [\"township\"]\ndays_on = 100"),
+            "rotation[0].days_on",
+        );
+        refused::<Vec<Rotation>>(&one("to = [\"township\"]"), "rotation[0].from");
     }
 
     #[test]

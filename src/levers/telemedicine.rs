@@ -90,10 +90,8 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_named_by_their_key() {
-        let (_, problems) = check::<Tele>(&raw("consult_minutes = -1"));
-        assert_eq!(only_path(&problems), "telemedicine.consult_minutes");
-        let (_, problems) = check::<Tele>(&raw("sites = [\"township\", \"nowhere\"]"));
-        assert_eq!(only_path(&problems), "telemedicine.sites[1]");
+        refused::<Tele>(&raw("consult_minutes = -1"), "telemedicine.consult_minutes");
+        refused::<Tele>(&raw("sites = [\"township\", \"nowhere\"]"), "telemedicine.sites[1]");
     }
 
     #[test]
