@@ -4,15 +4,16 @@
 
 use super::event::Event;
 use super::{DAY, Sim};
+use crate::scenario::FacilityId;
 
 impl Sim<'_> {
     pub(super) fn on_stint_start(&mut self, program: u32, t: f64) {
         let r = &self.scenario.rotations[program as usize];
         let d = i64::from(r.doctors_per_site);
         for &(src, dst) in &r.pairs {
-            self.change_doctors(src.0, -d, t);
-            self.change_doctors(dst.0, d, t);
-            let state = &mut self.facilities[dst.0 as usize];
+            self.change_doctors(src, -d, t);
+            self.change_doctors(dst, d, t);
+            let state = &mut self.facilities[dst];
             state.quality += r.quality_boost;
             state.capability_boosts += u32::from(r.capability_boost);
         }
@@ -25,7 +26,7 @@ impl Sim<'_> {
             self.events.push(next, Event::StintStart { program });
         }
         for &(_, dst) in &r.pairs {
-            self.try_start(dst.0, t);
+            self.try_start(dst, t);
         }
     }
 
@@ -33,10 +34,10 @@ impl Sim<'_> {
         let r = &self.scenario.rotations[program as usize];
         let d = i64::from(r.doctors_per_site);
         for &(src, dst) in &r.pairs {
-            self.change_doctors(dst.0, -d, t);
-            self.change_doctors(src.0, d, t);
-            let cap = r.quality_cap.unwrap_or(self.world.facilities[src.0 as usize].quality);
-            let state = &mut self.facilities[dst.0 as usize];
+            self.change_doctors(dst, -d, t);
+            self.change_doctors(src, d, t);
+            let cap = r.quality_cap.unwrap_or(self.world.facilities[src].quality);
+            let state = &mut self.facilities[dst];
             let gain = r.training_gain.min((cap - state.base_quality).max(0.0));
             state.base_quality += gain;
             state.quality += gain - r.quality_boost;
@@ -45,16 +46,16 @@ impl Sim<'_> {
         let doctor_days = f64::from(r.doctors_per_site) * f64::from(r.days_on) * r.pairs.len() as f64;
         self.recorder.allowance(t, doctor_days * r.allowance_per_day);
         for &(src, _) in &r.pairs {
-            self.try_start(src.0, t);
+            self.try_start(src, t);
         }
     }
 
     /// Adds (or removes) doctors at `f`. Removal never interrupts a
     /// consultation: with more doctors busy than on the staff, no new
     /// patient is called until enough have finished.
-    fn change_doctors(&mut self, f: u32, delta: i64, t: f64) {
-        let tier = self.world.facilities[f as usize].tier as usize;
-        let state = &mut self.facilities[f as usize];
+    fn change_doctors(&mut self, f: FacilityId, delta: i64, t: f64) {
+        let tier = self.world.facilities[f].tier as usize;
+        let state = &mut self.facilities[f];
         let doctors = i64::from(state.doctors) + delta;
         debug_assert!(doctors >= 0, "validation keeps every source with a doctor");
         let doctors = doctors.max(0) as u32;
