@@ -7,7 +7,7 @@
 //! and the outpatient queue. One process or lever per file, each an
 //! `impl Sim<'_>` block with its own run state (if any):
 //! `inpatient` beds, `followup` the two-way referral after treatment,
-//! `rotation` the doctor stints, `beliefs` the wait patients expect
+//! `rotation` the doctor stints and what they add, `beliefs` the wait patients expect
 //! (`docs/model.md`, "Wait beliefs"), `contract` family-doctor contracts
 //! and gatekeeping, `patience` reneging and retry, `telemedicine` the tele
 //! consultation one level above capability, `payment` bills, yearly caps
@@ -30,7 +30,8 @@
 //!    then `contract::contract_visit` (no draw), then
 //!    `patience::start_patience` (one patience draw when patience is on),
 //!    then the queue and `Sim::try_start`.
-//! 4. Service start (`Sim::start_service`): `telemedicine::teleconsult`
+//! 4. Service start (`Sim::start_service`): `rotation::capability`
+//!    (no draw), then `telemedicine::teleconsult`
 //!    (one referral uniform, only one level above capability at a tele
 //!    site), then the service time (service stream), then the recorder,
 //!    then `beliefs::learn_wait` (no draw).
@@ -72,6 +73,7 @@ use beliefs::WaitBeliefs;
 use event::Event;
 use payment::Payment;
 use queue::EventQueue;
+use rotation::Rotation;
 use state::{Episode, FacilityState, Kind, Phase, QueueEntry, Resident, Residents, Slab, SlotSet};
 
 /// Minutes in a day.
@@ -135,6 +137,8 @@ struct Sim<'w> {
     payment: Payment,
     /// Wait beliefs (`beliefs`).
     beliefs: WaitBeliefs,
+    /// Rotation stints' effects (`rotation`).
+    rotation: Rotation,
     /// Cumulative severity mix, for one-uniform severity draws.
     severity_cum: [f64; 4],
     /// Onsets per presentation-window minute.
@@ -181,6 +185,7 @@ impl<'w> Sim<'w> {
             scenario,
             payment: Payment::new(world, residents.all.len()),
             beliefs: WaitBeliefs::new(world),
+            rotation: Rotation::new(world),
             onset_rate: onset_rate(scenario, &residents),
             residents,
             rngs: Streams::new(scenario.seed, replication),
@@ -520,7 +525,7 @@ impl<'w> Sim<'w> {
     /// tele consultation adds: within capability (rotation may raise it),
     /// or one level above through `Sim::teleconsult`.
     fn treats(&mut self, f: FacilityId, severity: Severity) -> (bool, Option<f64>) {
-        let capability = self.facilities[f].capability(self.world.facilities[f].capability);
+        let capability = self.capability(f);
         if severity <= capability {
             return (true, None);
         }

@@ -319,10 +319,6 @@ pub struct FacilityState {
     pub doctors: u32,
     /// Quality now: base plus rotation boosts \[score\].
     pub quality: f64,
-    /// Base quality (grows with training from rotation stints).
-    pub base_quality: f64,
-    /// Rotation stints under way that raise capability.
-    pub capability_boosts: u32,
     /// Free beds.
     pub beds_free: u32,
     /// Patients waiting for a bed, FIFO (stale entries skipped).
@@ -346,19 +342,8 @@ impl FacilityState {
             last_close: f64::NEG_INFINITY,
             doctors: f.doctors,
             quality: f.quality,
-            base_quality: f.quality,
-            capability_boosts: 0,
             beds_free: f.beds,
             bed_queue: VecDeque::new(),
-        }
-    }
-
-    /// Highest severity treated now (rotation can raise it by one level).
-    pub fn capability(&self, base: Severity) -> Severity {
-        if self.capability_boosts > 0 {
-            Severity::from_index(base as usize + 1)
-        } else {
-            base
         }
     }
 
