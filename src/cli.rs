@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::estimate;
 use crate::output::{self, Guard, Kind, OutputError};
+use crate::replicate;
 use crate::report;
 use crate::scenario::limits::{MAX_DAYS, MAX_REPLICATIONS};
 use crate::scenario::{Scenario, ScenarioError};
@@ -378,8 +379,8 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
     let dir = dest.stage()?;
     let bar = progress_bar(u64::from(scenario.replications), args.progress, args.quiet);
     let (result, visits) = match &args.trace {
-        Some(_) => sweep::simulate_traced(&scenario, args.threads, || bar.inc(1)),
-        None => sweep::simulate(&scenario, args.threads, || bar.inc(1)).map(|r| (r, Vec::new())),
+        Some(_) => replicate::simulate_traced(&scenario, args.threads, || bar.inc(1)),
+        None => replicate::simulate(&scenario, args.threads, || bar.inc(1)).map(|r| (r, Vec::new())),
     }
     .map_err(anyhow::Error::from)?;
     bar.finish_and_clear();

@@ -18,9 +18,9 @@
 //! ```
 //!
 //! ```no_run
-//! use tiersim::{scenario::Scenario, sweep};
+//! use tiersim::{replicate, scenario::Scenario};
 //! let scenario = Scenario::load("scenarios/baseline.toml".as_ref())?;
-//! let result = sweep::simulate(&scenario, None, || {})?;
+//! let result = replicate::simulate(&scenario, None, || {})?;
 //! print!("{}", tiersim::report::tier_table(&result.world, &result.summaries));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -37,8 +37,9 @@
 //! - [`choice`], [`policy`]: pure logit and payment maths.
 //! - [`rng`]: named random streams.
 //! - [`metrics`]: collectors, warm-up filtering, summaries with t-intervals.
-//! - [`sweep`]: replications and parameter sweeps fanned out over threads,
-//!   reduced in order; resumable, shardable, with a Slurm script.
+//! - [`replicate`]: the replications of one scenario over threads, reduced in order.
+//! - [`sweep`]: parameter sweeps fanned out over threads, reduced in order;
+//!   resumable, shardable, with a Slurm script.
 //! - [`output`]: output folders: what may be replaced, locks, staged
 //!   replacement and recovery after a kill.
 //! - [`report`]: output files, the printed table, `report.html`.
@@ -70,6 +71,7 @@ pub mod metrics;
 pub mod output;
 pub mod plot;
 pub mod policy;
+pub mod replicate;
 pub mod report;
 pub mod rng;
 pub mod scenario;

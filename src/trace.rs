@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::metrics::ArrivalKind;
 use crate::report;
-use crate::scenario::{Scenario, Severity};
+use crate::scenario::{FacilityId, Scenario, Severity};
 use crate::world::World;
 
 /// The largest run, in estimated visits over all replications, that may be traced.
@@ -171,7 +171,7 @@ pub(crate) struct Trace {
 pub(crate) struct Arrival {
     pub resident: u32,
     pub settlement: u32,
-    pub facility: u32,
+    pub facility: FacilityId,
     pub severity: Severity,
     pub referred: bool,
     pub t: f64,
@@ -229,7 +229,7 @@ impl Trace {
             episode,
             resident: a.resident,
             settlement: a.settlement,
-            facility: a.facility,
+            facility: a.facility.0,
             severity: a.severity,
             kind,
             outcome: Outcome::Waiting,

@@ -5,12 +5,89 @@
 //! replication (and every thread). Holds no run state and draws no random
 //! numbers; residents are drawn per replication by the engine.
 
+use std::collections::HashSet;
+use std::ops::{self, Deref, DerefMut};
+
 use rand_distr::{Distribution, Exp, Gamma, LogNormal};
 
 use crate::scenario::{
-    AllianceId, Discipline, FacilityId, Hours, Point, RegionId, Scenario, ServiceDist, Severity, Target, Tier, Travel,
+    AllianceId, Discipline, Facility, FacilityId, Hours, Point, RegionId, Scenario, ServiceDist, Severity, Target,
+    Tier, Travel,
 };
 use crate::spatial::Tree;
+
+/// Values kept per facility, indexed by [`FacilityId`]: a `Vec` underneath,
+/// so indexing costs what indexing a `Vec` costs. Callers that hold
+/// facility numbers as integers (metrics, reports) index it by `usize`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PerFacility<T>(Vec<T>);
+
+impl<T> PerFacility<T> {
+    /// Every facility's id, in order.
+    pub fn ids(&self) -> impl Iterator<Item = FacilityId> + use<T> {
+        (0..self.0.len() as u32).map(FacilityId)
+    }
+}
+
+impl<T> FromIterator<T> for PerFacility<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        PerFacility(iter.into_iter().collect())
+    }
+}
+
+impl<T> Deref for PerFacility<T> {
+    type Target = [T];
+
+    #[inline]
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for PerFacility<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+impl<T> ops::Index<FacilityId> for PerFacility<T> {
+    type Output = T;
+
+    #[inline]
+    fn index(&self, id: FacilityId) -> &T {
+        &self.0[id.0 as usize]
+    }
+}
+
+impl<T> ops::IndexMut<FacilityId> for PerFacility<T> {
+    #[inline]
+    fn index_mut(&mut self, id: FacilityId) -> &mut T {
+        &mut self.0[id.0 as usize]
+    }
+}
+
+impl<T> ops::Index<usize> for PerFacility<T> {
+    type Output = T;
+
+    #[inline]
+    fn index(&self, i: usize) -> &T {
+        &self.0[i]
+    }
+}
+
+impl<T> ops::IndexMut<usize> for PerFacility<T> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.0[i]
+    }
+}
+
+/// The scenario's facility `id`.
+#[inline]
+fn spec(scenario: &Scenario, id: FacilityId) -> &Facility {
+    &scenario.facilities[id.0 as usize]
+}
 
 /// A service-time sampler built from a checked [`ServiceDist`].
 #[derive(Clone, Copy, Debug)]
@@ -143,7 +220,7 @@ pub struct World {
     /// The scenario it was built from.
     pub scenario: Scenario,
     /// Facilities, indexed by [`FacilityId`].
-    pub facilities: Vec<FacilityInfo>,
+    pub facilities: PerFacility<FacilityInfo>,
     /// Settlements of all regions, region by region.
     pub settlements: Vec<SettlementInfo>,
     /// Residents per alliance (for global budgets).
@@ -153,76 +230,10 @@ pub struct World {
 impl World {
     /// Builds the world: samplers, choice sets and referral targets.
     pub fn new(scenario: &Scenario) -> World {
-        let travel = scenario.travel;
-        let mix = scenario.demand.severity_mix;
-        let tele: std::collections::HashSet<FacilityId> = scenario
-            .telemedicine
-            .iter()
-            .flat_map(|t| t.sites.iter().copied())
-            .collect();
-        let cv = scenario.admission.los_cv;
         let index = Index::new(scenario);
-        let mut facilities: Vec<FacilityInfo> = scenario
-            .facilities
-            .iter()
-            .enumerate()
-            .map(|(i, f)| FacilityInfo {
-                name: f.name.clone(),
-                tier: f.tier,
-                region: f.region,
-                at_km: f.at_km,
-                doctors: f.doctors,
-                quality: f.quality,
-                capability: f.capability,
-                hours: f.hours,
-                discipline: f.discipline,
-                service: f.service.map(Sampler::new),
-                mean_service_minutes: (0..4).map(|s| mix[s] * f.service[s].mean_minutes()).sum(),
-                price: f.outpatient_price,
-                refer_to: [None; 4],
-                partner: f.partner,
-                beds: f.beds,
-                bed_day_price: f.bed_day_price,
-                los_days: f
-                    .los_days
-                    .map(|mean_minutes| Sampler::new(ServiceDist::Lognormal { mean_minutes, cv })),
-                alliance: f.alliance,
-                tele: tele.contains(&FacilityId(i as u32)),
-            })
-            .collect();
-        for (i, f) in scenario.facilities.iter().enumerate() {
-            for sev in Severity::ALL {
-                if sev <= f.capability {
-                    continue;
-                }
-                let partner = f
-                    .partner
-                    .filter(|p| scenario.facilities[p.0 as usize].capability >= sev);
-                facilities[i].refer_to[sev as usize] = partner.or_else(|| index.nearest_able(sev, f.at_km, &travel));
-            }
-        }
-        let settlements: Vec<SettlementInfo> = scenario
-            .regions
-            .iter()
-            .enumerate()
-            .flat_map(|(ri, r)| r.settlements.iter().map(move |s| (ri, s)))
-            .map(|(ri, s)| {
-                let contracted = contract_targets(scenario, &index, s.at_km);
-                SettlementInfo {
-                    region: RegionId(ri as u32),
-                    alliance: scenario.regions[ri].alliance,
-                    at_km: s.at_km,
-                    population: s.population,
-                    options: choice_set(scenario, &index, s.at_km, &contracted),
-                    contract_grassroots: contracted
-                        .iter()
-                        .copied()
-                        .filter(|f| scenario.facilities[f.0 as usize].tier.is_grassroots())
-                        .min_by_key(|f| scenario.facilities[f.0 as usize].tier),
-                    nearest_township: index.nearest_of(Tier::Township, s.at_km, &travel),
-                }
-            })
-            .collect();
+        let mut facilities = facility_infos(scenario);
+        set_referral_targets(scenario, &index, &mut facilities);
+        let settlements = settlement_infos(scenario, &index);
         let mut alliance_population = vec![0u64; scenario.alliances.len()];
         for s in &settlements {
             alliance_population[s.alliance.0 as usize] += u64::from(s.population);
@@ -239,13 +250,92 @@ impl World {
     pub fn travel_minutes(&self, a: FacilityId, b: FacilityId) -> f64 {
         self.scenario
             .travel
-            .minutes(self.facilities[a.0 as usize].at_km, self.facilities[b.0 as usize].at_km)
+            .minutes(self.facilities[a].at_km, self.facilities[b].at_km)
     }
 
     /// The facility.
     pub fn facility(&self, id: FacilityId) -> &FacilityInfo {
-        &self.facilities[id.0 as usize]
+        &self.facilities[id]
     }
+}
+
+/// Every facility with its samplers (referral targets still unset).
+fn facility_infos(scenario: &Scenario) -> PerFacility<FacilityInfo> {
+    let mix = scenario.demand.severity_mix;
+    let tele: HashSet<FacilityId> = scenario
+        .telemedicine
+        .iter()
+        .flat_map(|t| t.sites.iter().copied())
+        .collect();
+    let cv = scenario.admission.los_cv;
+    scenario
+        .facilities
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FacilityInfo {
+            name: f.name.clone(),
+            tier: f.tier,
+            region: f.region,
+            at_km: f.at_km,
+            doctors: f.doctors,
+            quality: f.quality,
+            capability: f.capability,
+            hours: f.hours,
+            discipline: f.discipline,
+            service: f.service.map(Sampler::new),
+            mean_service_minutes: (0..4).map(|s| mix[s] * f.service[s].mean_minutes()).sum(),
+            price: f.outpatient_price,
+            refer_to: [None; 4],
+            partner: f.partner,
+            beds: f.beds,
+            bed_day_price: f.bed_day_price,
+            los_days: f
+                .los_days
+                .map(|mean_minutes| Sampler::new(ServiceDist::Lognormal { mean_minutes, cv })),
+            alliance: f.alliance,
+            tele: tele.contains(&FacilityId(i as u32)),
+        })
+        .collect()
+}
+
+/// Where each facility refers the severities it cannot treat: the partner
+/// if it can treat them, else the nearest facility that can.
+fn set_referral_targets(scenario: &Scenario, index: &Index, facilities: &mut PerFacility<FacilityInfo>) {
+    for (f, info) in scenario.facilities.iter().zip(facilities.iter_mut()) {
+        for sev in Severity::ALL {
+            if sev <= f.capability {
+                continue;
+            }
+            let partner = f.partner.filter(|&p| spec(scenario, p).capability >= sev);
+            info.refer_to[sev as usize] = partner.or_else(|| index.nearest_able(sev, f.at_km, &scenario.travel));
+        }
+    }
+}
+
+/// Settlements of all regions, region by region, with their choice sets.
+fn settlement_infos(scenario: &Scenario, index: &Index) -> Vec<SettlementInfo> {
+    scenario
+        .regions
+        .iter()
+        .enumerate()
+        .flat_map(|(ri, r)| r.settlements.iter().map(move |s| (ri, s)))
+        .map(|(ri, s)| {
+            let contracted = contract_targets(scenario, index, s.at_km);
+            SettlementInfo {
+                region: RegionId(ri as u32),
+                alliance: scenario.regions[ri].alliance,
+                at_km: s.at_km,
+                population: s.population,
+                options: choice_set(scenario, index, s.at_km, &contracted),
+                contract_grassroots: contracted
+                    .iter()
+                    .copied()
+                    .filter(|&f| spec(scenario, f).tier.is_grassroots())
+                    .min_by_key(|&f| spec(scenario, f).tier),
+                nearest_township: index.nearest_of(Tier::Township, s.at_km, &scenario.travel),
+            }
+        })
+        .collect()
 }
 
 /// Facilities by tier and by capability, for nearest-facility searches
@@ -257,7 +347,7 @@ struct Index {
 
 impl Index {
     fn new(scenario: &Scenario) -> Index {
-        let group = |keep: &dyn Fn(&crate::scenario::Facility) -> bool| {
+        let group = |keep: &dyn Fn(&Facility) -> bool| {
             Tree::new(
                 scenario
                     .facilities
@@ -333,13 +423,13 @@ fn choice_set(scenario: &Scenario, index: &Index, at: Point, contracted: &[Facil
         if !out.iter().any(|o| o.facility == f) {
             out.push(ChoiceOption {
                 facility: f,
-                travel_minutes: scenario.travel.minutes(at, scenario.facilities[f.0 as usize].at_km),
+                travel_minutes: scenario.travel.minutes(at, spec(scenario, f).at_km),
                 contract: true,
                 contract_only: true,
             });
         }
     }
-    let tier = |o: &ChoiceOption| scenario.facilities[o.facility.0 as usize].tier;
+    let tier = |o: &ChoiceOption| spec(scenario, o.facility).tier;
     out.sort_by(|a, b| {
         tier(a)
             .cmp(&tier(b))

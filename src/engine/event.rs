@@ -1,5 +1,7 @@
 //! Events: small `Copy` values carrying ids; episode data lives in a slab.
 
+use crate::scenario::FacilityId;
+
 /// Something that happens at an instant.
 ///
 /// Ties at the same time are broken by a fixed rank per kind (listed in
@@ -16,18 +18,18 @@ pub enum Event {
     DayEnd,
     /// A facility opens.
     Open {
-        /// Facility index.
-        facility: u32,
+        /// The facility.
+        facility: FacilityId,
     },
     /// A facility closes; patients already queued are still served.
     Close {
-        /// Facility index.
-        facility: u32,
+        /// The facility.
+        facility: FacilityId,
     },
     /// A doctor finishes with a patient.
     ServiceEnd {
-        /// Facility index.
-        facility: u32,
+        /// The facility.
+        facility: FacilityId,
         /// Episode slot.
         episode: u32,
     },
@@ -47,8 +49,8 @@ pub enum Event {
     Onset,
     /// An inpatient leaves their bed.
     Discharge {
-        /// Facility index.
-        facility: u32,
+        /// The facility.
+        facility: FacilityId,
         /// Episode slot.
         episode: u32,
     },

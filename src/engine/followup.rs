@@ -8,12 +8,12 @@ use rand::RngExt;
 use super::event::Event;
 use super::state::{Kind, Phase};
 use super::{DAY, Sim};
-use crate::scenario::{Severity, Tier};
+use crate::scenario::{FacilityId, Severity, Tier};
 
 impl Sim<'_> {
     /// The episode's treatment is over (after discharge if admitted): it
     /// counts as completed, then its follow-ups, if any, begin.
-    pub(super) fn treatment_complete(&mut self, id: u32, f: u32, t: f64) {
+    pub(super) fn treatment_complete(&mut self, id: u32, f: FacilityId, t: f64) {
         self.record_episode_end(id, true);
         let severity = self.episodes.get(id).severity;
         let visits = self.scenario.referral.followups[severity as usize];
@@ -21,7 +21,7 @@ impl Sim<'_> {
             self.episodes.remove(id);
             return;
         }
-        let treated_at = self.world.facilities[f as usize].tier;
+        let treated_at = self.world.facilities[f].tier;
         let mut destination = f;
         let mut down = false;
         if treated_at >= Tier::County {
@@ -31,7 +31,7 @@ impl Sim<'_> {
             {
                 destination = g;
                 down = true;
-                self.recorder.referral_down(t, f);
+                self.recorder.referral_down(t, f.0);
             }
         }
         let ep = self.episodes.get_mut(id);
@@ -48,11 +48,11 @@ impl Sim<'_> {
 
     /// Where follow-ups referred down go: the contracted grassroots
     /// facility of a contracted resident, else the nearest township center.
-    fn grassroots_for(&self, id: u32) -> Option<u32> {
+    fn grassroots_for(&self, id: u32) -> Option<FacilityId> {
         let r = self.resident(id);
         let home = &self.world.settlements[r.settlement as usize];
         let contracted = home.contract_grassroots.filter(|_| r.contracted());
-        contracted.or(home.nearest_township).map(|g| g.0)
+        contracted.or(home.nearest_township)
     }
 
     /// Plans the next visit `followup_interval_days` after `t`, at the same
@@ -73,10 +73,7 @@ impl Sim<'_> {
     pub(super) fn on_followup(&mut self, id: u32, t: f64) {
         let f = self.episodes.get(id).facility;
         let home = self.world.settlements[self.resident(id).settlement as usize].at_km;
-        let travel = self
-            .scenario
-            .travel
-            .minutes(home, self.world.facilities[f as usize].at_km);
+        let travel = self.scenario.travel.minutes(home, self.world.facilities[f].at_km);
         self.travel_to(id, f, travel, t);
     }
 

@@ -8,12 +8,13 @@ use super::event::Event;
 use super::state::{Phase, QueueEntry};
 use super::{DAY, Sim};
 use crate::policy::Care;
+use crate::scenario::FacilityId;
 use crate::trace::Outcome;
 
 impl Sim<'_> {
     /// After an outpatient treatment: admitted with `admission.prob`,
     /// otherwise the treatment is complete.
-    pub(super) fn after_treatment(&mut self, id: u32, f: u32, t: f64) {
+    pub(super) fn after_treatment(&mut self, id: u32, f: FacilityId, t: f64) {
         let severity = self.episodes.get(id).severity;
         let u: f64 = self.rngs.admission.random();
         if u < self.scenario.admission.prob[severity as usize] {
@@ -27,11 +28,11 @@ impl Sim<'_> {
     /// transfer to the partner after `max_boarding_hours`), else — without
     /// beds or without a wait allowed — straight to the partner. At a
     /// facility without partner the patient boards until a bed frees.
-    pub(super) fn request_bed(&mut self, id: u32, f: u32, t: f64) {
+    pub(super) fn request_bed(&mut self, id: u32, f: FacilityId, t: f64) {
         self.recorder.bed_request();
-        let info = &self.world.facilities[f as usize];
+        let info = &self.world.facilities[f];
         let max_wait = self.scenario.admission.max_boarding_hours * 60.0;
-        if self.facilities[f as usize].beds_free > 0 {
+        if self.facilities[f].beds_free > 0 {
             self.admit(id, f, t, t);
         } else if info.partner.is_some() && (info.beds == 0 || max_wait <= 0.0) {
             self.transfer(id, f, t, 0.0);
@@ -44,7 +45,7 @@ impl Sim<'_> {
             ep.phase = Phase::Boarding;
             ep.token = token;
             ep.bed_since = t;
-            self.facilities[f as usize].bed_queue.push_back(QueueEntry {
+            self.facilities[f].bed_queue.push_back(QueueEntry {
                 episode: id,
                 token,
                 arrival: t,
@@ -57,13 +58,13 @@ impl Sim<'_> {
     }
 
     /// Gives a bed at `f` to a patient who asked for one at `asked`.
-    fn admit(&mut self, id: u32, f: u32, asked: f64, t: f64) {
-        let info = &self.world.facilities[f as usize];
-        let state = &mut self.facilities[f as usize];
+    fn admit(&mut self, id: u32, f: FacilityId, asked: f64, t: f64) {
+        let info = &self.world.facilities[f];
+        let state = &mut self.facilities[f];
         state.beds_free -= 1;
         let occupied = info.beds - state.beds_free;
-        self.recorder.beds(t, f, occupied);
-        self.recorder.admission(t, f, t - asked);
+        self.recorder.beds(t, f.0, occupied);
+        self.recorder.admission(t, f.0, t - asked);
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.admitted(id, t);
         }
@@ -81,19 +82,19 @@ impl Sim<'_> {
     }
 
     /// Moves a boarding patient on to the partner.
-    fn transfer(&mut self, id: u32, f: u32, t: f64, waited: f64) {
-        let partner = self.world.facilities[f as usize]
+    fn transfer(&mut self, id: u32, f: FacilityId, t: f64, waited: f64) {
+        let partner = self.world.facilities[f]
             .partner
             .expect("only facilities with a partner transfer");
-        self.recorder.transfer(t, f, waited);
+        self.recorder.transfer(t, f.0, waited);
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.outcome(id, Outcome::Transferred);
         }
         let ep = self.episodes.get_mut(id);
         ep.to_bed = true;
         ep.self_referred = false;
-        let travel = self.world.travel_minutes(crate::scenario::FacilityId(f), partner);
-        self.travel_to(id, partner.0, travel, t);
+        let travel = self.world.travel_minutes(f, partner);
+        self.travel_to(id, partner, travel, t);
     }
 
     pub(super) fn on_boarding_timeout(&mut self, id: u32, token: u32, t: f64) {
@@ -105,12 +106,12 @@ impl Sim<'_> {
         self.transfer(id, ep.facility, t, t - ep.bed_since);
     }
 
-    pub(super) fn on_discharge(&mut self, f: u32, id: u32, t: f64) {
-        let info = &self.world.facilities[f as usize];
-        let state = &mut self.facilities[f as usize];
+    pub(super) fn on_discharge(&mut self, f: FacilityId, id: u32, t: f64) {
+        let info = &self.world.facilities[f];
+        let state = &mut self.facilities[f];
         state.beds_free += 1;
         let occupied = info.beds - state.beds_free;
-        self.recorder.beds(t, f, occupied);
+        self.recorder.beds(t, f.0, occupied);
         self.recorder.discharge();
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.discharged(id, t);
@@ -122,9 +123,9 @@ impl Sim<'_> {
     }
 
     /// The longest-waiting boarder at `f` takes a free bed.
-    fn admit_next_boarder(&mut self, f: u32, t: f64) {
-        while self.facilities[f as usize].beds_free > 0 {
-            let Some(head) = self.facilities[f as usize].bed_queue.pop_front() else {
+    fn admit_next_boarder(&mut self, f: FacilityId, t: f64) {
+        while self.facilities[f].beds_free > 0 {
+            let Some(head) = self.facilities[f].bed_queue.pop_front() else {
                 return;
             };
             let ep = self.episodes.get(head.episode);

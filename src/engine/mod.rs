@@ -4,30 +4,76 @@
 //! Owns the run state; reads the [`World`] and never changes it. Handlers
 //! schedule events and notify the [`Recorder`]; they never look at the
 //! warm-up (the recorder filters). This file holds the loop, onsets, choice
-//! and the outpatient queue; `inpatient` holds beds, `followup` the
-//! two-way referral after treatment and `rotation` the doctor stints.
+//! and the outpatient queue. One process or lever per file, each an
+//! `impl Sim<'_>` block with its own run state (if any):
+//! `inpatient` beds, `followup` the two-way referral after treatment,
+//! `rotation` the doctor stints and what they add, `beliefs` the wait patients expect
+//! (`docs/model.md`, "Wait beliefs"), `contract` family-doctor contracts
+//! and gatekeeping, `patience` reneging and retry, `telemedicine` the tele
+//! consultation one level above capability, `payment` bills, yearly caps
+//! and the out-of-pocket prices the choice weighs.
+//!
+//! # Hook order
+//! The core handlers call the lever hooks by name (static dispatch) at
+//! fixed points, always in this order; a hook draws random numbers only
+//! where listed, so every draw comes in the same order whatever levers a
+//! scenario uses (`docs/model.md`, "Event order and randomness").
+//!
+//! 1. Onset (`Sim::on_onset`): resident and severity (onset stream), the
+//!    next onset, then the logit choice (one choice uniform), then
+//!    `contract::gatekeep` (no draw) may replace the choice.
+//! 2. Choice (`Sim::choose`): `contract::offered` filters the choice
+//!    set, `payment` gives each option's out-of-pocket price,
+//!    `beliefs::expected_wait` its wait, `contract::holds_contract` the
+//!    contract term.
+//! 3. Arrival at a queue (`Sim::on_arrival`): the recorder and trace,
+//!    then `contract::contract_visit` (no draw), then
+//!    `patience::start_patience` (one patience draw when patience is on),
+//!    then the queue and `Sim::try_start`.
+//! 4. Service start (`Sim::start_service`): `rotation::capability`
+//!    (no draw), then `telemedicine::teleconsult`
+//!    (one referral uniform, only one level above capability at a tele
+//!    site), then the service time (service stream), then the recorder,
+//!    then `beliefs::learn_wait` (no draw).
+//! 5. Service end (`Sim::on_service_end`) and discharge:
+//!    `payment::charge` (no draw), then referral up, follow-up or
+//!    admission (`inpatient`, one admission uniform).
+//! 6. Patience timeout: `patience::on_timeout` (one patience uniform,
+//!    then a choice uniform when the patient retries).
+//! 7. Day end (`Sim::on_day_end`): the recorder, then
+//!    `beliefs::publish_waits`, then `payment::year_end` (no draws).
+//! 8. Rotation stints and follow-ups run in their own events (`rotation`,
+//!    `followup`; one referral uniform per down-referral decision).
 
+mod beliefs;
+mod contract;
 pub mod event;
 mod followup;
 mod inpatient;
+mod patience;
+mod payment;
 pub mod queue;
 mod rotation;
-pub mod state;
+pub(crate) mod state;
 #[cfg(test)]
 mod stepping;
+mod telemedicine;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use crate::choice::{self, Alternative};
 use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput};
-use crate::policy::{self, Care};
+use crate::policy::Care;
 use crate::rng::{self, Rng, Stream};
-use crate::scenario::{Beliefs, FacilityId, Hours, Scenario, Scheme, Severity, Tier};
+use crate::scenario::{FacilityId, Scenario, Severity, Tier};
 use crate::trace::{self, Outcome, Trace, VisitRow};
-use crate::world::World;
+use crate::world::{PerFacility, World};
+use beliefs::WaitBeliefs;
 use event::Event;
+use payment::Payment;
 use queue::EventQueue;
+use rotation::Rotation;
 use state::{Episode, FacilityState, Kind, Phase, QueueEntry, Resident, Residents, Slab, SlotSet};
 
 /// Minutes in a day.
@@ -58,6 +104,21 @@ struct Streams {
     referral: Rng,
 }
 
+impl Streams {
+    /// The streams of (scenario seed, replication).
+    fn new(seed: u64, replication: u32) -> Streams {
+        let stream = |s| rng::stream(seed, replication, s);
+        Streams {
+            onset: stream(Stream::Onset),
+            choice: stream(Stream::Choice),
+            service: stream(Stream::Service),
+            patience: stream(Stream::Patience),
+            admission: stream(Stream::Admission),
+            referral: stream(Stream::Referral),
+        }
+    }
+}
+
 /// One replication in progress.
 struct Sim<'w> {
     replication: u32,
@@ -66,20 +127,18 @@ struct Sim<'w> {
     residents: Residents,
     rngs: Streams,
     events: EventQueue,
-    facilities: Vec<FacilityState>,
+    facilities: PerFacility<FacilityState>,
     tier_queued: [u32; 4],
     tier_busy: [u32; 4],
     tier_on_duty: [u32; 4],
     episodes: Slab,
     recorder: Recorder,
-    /// Out-of-pocket of a self-referred visit, per scheme, facility and severity \[CNY\].
-    oop: [Vec<[f64; 4]>; 2],
-    /// Fund payments per resident this year, when a yearly cap applies \[CNY\].
-    fund_this_year: Vec<f32>,
-    /// Word-of-mouth wait beliefs, per settlement option slot \[minutes\].
-    wom: Vec<f64>,
-    /// Start of each settlement's slots in `wom`.
-    wom_offset: Vec<u32>,
+    /// Prices and yearly caps (`payment`).
+    payment: Payment,
+    /// Wait beliefs (`beliefs`).
+    beliefs: WaitBeliefs,
+    /// Rotation stints' effects (`rotation`).
+    rotation: Rotation,
     /// Cumulative severity mix, for one-uniform severity draws.
     severity_cum: [f64; 4],
     /// Onsets per presentation-window minute.
@@ -92,71 +151,44 @@ struct Sim<'w> {
     /// Scratch for choices: utilities, cumulative weights, candidates.
     utilities: Vec<f64>,
     weights: Vec<f64>,
-    candidates: Vec<(u32, f64)>,
+    candidates: Vec<(FacilityId, f64)>,
     /// The visit trace, when asked for ([`run_traced`]); hooks check it.
     trace: Option<Box<Trace>>,
+}
+
+/// Onsets per presentation-window minute of the whole population.
+fn onset_rate(scenario: &Scenario, residents: &Residents) -> f64 {
+    let d = &scenario.demand;
+    let yearly = d.episodes_per_resident_year
+        * ((residents.all.len() - residents.chronic) as f64 + residents.chronic as f64 * d.chronic_multiplier);
+    yearly / (365.0 * d.presentation.minutes_per_day())
+}
+
+/// The cumulative severity mix.
+fn severity_cum(scenario: &Scenario) -> [f64; 4] {
+    let mut cum = [0.0; 4];
+    let mut acc = 0.0;
+    for (i, p) in scenario.demand.severity_mix.iter().enumerate() {
+        acc += p;
+        cum[i] = acc;
+    }
+    cum
 }
 
 impl<'w> Sim<'w> {
     fn new(world: &'w World, replication: u32) -> Sim<'w> {
         let scenario = &world.scenario;
         let residents = Residents::draw(world, scenario.seed, replication);
-        let d = &scenario.demand;
-        let yearly = d.episodes_per_resident_year
-            * ((residents.all.len() - residents.chronic) as f64 + residents.chronic as f64 * d.chronic_multiplier);
-        let onset_rate = yearly / (365.0 * d.presentation.minutes_per_day());
-        let mut severity_cum = [0.0; 4];
-        let mut acc = 0.0;
-        for (i, p) in d.severity_mix.iter().enumerate() {
-            acc += p;
-            severity_cum[i] = acc;
-        }
-        let mut wom_offset = Vec::with_capacity(world.settlements.len());
-        let mut slots = 0u32;
-        for s in &world.settlements {
-            wom_offset.push(slots);
-            slots += s.options.len() as u32;
-        }
-        let oop = [Scheme::Resident, Scheme::Employee].map(|scheme| {
-            world
-                .facilities
-                .iter()
-                .map(|f| {
-                    f.price.map(|p| {
-                        policy::bill(
-                            &scenario.policy,
-                            scheme,
-                            Care::Outpatient,
-                            f.tier,
-                            p,
-                            true,
-                            f64::INFINITY,
-                        )
-                        .oop
-                    })
-                })
-                .collect()
-        });
-        let capped = scenario.policy.schemes.iter().any(|s| s.annual_cap.is_some());
-        let stream = |s| rng::stream(scenario.seed, replication, s);
         Sim {
             replication,
             world,
             scenario,
-            fund_this_year: if capped {
-                vec![0.0; residents.all.len()]
-            } else {
-                Vec::new()
-            },
+            payment: Payment::new(world, residents.all.len()),
+            beliefs: WaitBeliefs::new(world),
+            rotation: Rotation::new(world),
+            onset_rate: onset_rate(scenario, &residents),
             residents,
-            rngs: Streams {
-                onset: stream(Stream::Onset),
-                choice: stream(Stream::Choice),
-                service: stream(Stream::Service),
-                patience: stream(Stream::Patience),
-                admission: stream(Stream::Admission),
-                referral: stream(Stream::Referral),
-            },
+            rngs: Streams::new(scenario.seed, replication),
             events: EventQueue::new(),
             facilities: world
                 .facilities
@@ -168,11 +200,7 @@ impl<'w> Sim<'w> {
             tier_on_duty: [0; 4],
             episodes: Slab::default(),
             recorder: Recorder::new(world),
-            oop,
-            wom: vec![0.0; slots as usize],
-            wom_offset,
-            severity_cum,
-            onset_rate,
+            severity_cum: severity_cum(scenario),
             onset_clock: 0.0,
             next_token: 0,
             warmup: f64::from(scenario.warmup_days) * DAY,
@@ -203,12 +231,12 @@ impl<'w> Sim<'w> {
     /// Opens around-the-clock facilities and schedules the first of every
     /// recurring event.
     fn start(&mut self) {
-        for (i, f) in self.world.facilities.iter().enumerate() {
-            if f.hours.is_always() {
-                self.set_open(i as u32, true, 0.0);
+        for f in self.world.facilities.ids() {
+            let hours = self.world.facilities[f].hours;
+            if hours.is_always() {
+                self.set_open(f, true, 0.0);
             } else {
-                self.events
-                    .push(f.hours.open_minute, Event::Open { facility: i as u32 });
+                self.events.push(hours.open_minute, Event::Open { facility: f });
             }
         }
         self.events.push(DAY.min(self.horizon), Event::DayEnd);
@@ -280,8 +308,9 @@ impl<'w> Sim<'w> {
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.onset(id);
         }
-        let picked = self.first_contact(id, t);
-        let first_tier = picked.map(|(f, _)| self.world.facilities[f as usize].tier);
+        let chosen = self.choose(id, None, t);
+        let picked = self.gatekeep(id).or(chosen);
+        let first_tier = picked.map(|(f, _)| self.world.facilities[f].tier);
         self.recorder
             .episode_start(t >= self.warmup, severity == Severity::Mild, first_tier);
         match picked {
@@ -299,7 +328,7 @@ impl<'w> Sim<'w> {
             oop: 0.0,
             bed_since: 0.0,
             resident,
-            facility: 0,
+            facility: FacilityId(0),
             token: 0,
             left_slots: SlotSet::EMPTY,
             severity,
@@ -317,62 +346,39 @@ impl<'w> Sim<'w> {
         }
     }
 
-    /// Where an episode goes first: the logit choice, except that with
-    /// gatekeeping a contracted resident goes to their contracted grassroots
-    /// facility (the choice uniform is still drawn, keeping streams aligned).
-    fn first_contact(&mut self, id: u32, t: f64) -> Option<(u32, f64)> {
-        let chosen = self.choose(id, None, t);
-        let r = self.resident(id);
-        let home = &self.world.settlements[r.settlement as usize];
-        match home.contract_grassroots {
-            Some(g) if self.scenario.policy.gatekeeping && r.contracted() => {
-                let travel = home
-                    .options
-                    .iter()
-                    .find(|o| o.facility == g)
-                    .map(|o| o.travel_minutes)
-                    .expect("contracted facilities are in the settlement's choice set");
-                Some((g.0, travel))
-            }
-            _ => chosen,
-        }
-    }
-
     /// Logit choice over the home settlement's choice set minus facilities
     /// already left, travelling from `from` (a facility) or from home.
     /// Returns the facility and the travel minutes; one uniform per choice.
-    fn choose(&mut self, id: u32, from: Option<u32>, t: f64) -> Option<(u32, f64)> {
+    fn choose(&mut self, id: u32, from: Option<FacilityId>, t: f64) -> Option<(FacilityId, f64)> {
         let ep = *self.episodes.get(id);
         let r = self.residents.all[ep.resident as usize];
         let home = r.settlement;
         let settlement = &self.world.settlements[home as usize];
         let c = &self.scenario.choice;
         let income_mult = self.scenario.population.income_groups[r.income_group()].cost_multiplier;
-        let oop = &self.oop[r.scheme() as usize];
+        let oop = self.payment.self_referred_oop(r.scheme());
         self.utilities.clear();
         self.candidates.clear();
         if let [only] = settlement.options.as_slice()
             && ep.left_slots.is_empty()
-            && (!only.contract_only || r.contracted())
+            && contract::offered(only, r)
         {
             // One facility in reach: no utilities to weigh (the uniform is
             // still drawn, one per choice).
             let _: f64 = self.rngs.choice.random();
             return Some((
-                only.facility.0,
-                from.map_or(only.travel_minutes, |src| {
-                    self.world.travel_minutes(FacilityId(src), only.facility)
-                }),
+                only.facility,
+                from.map_or(only.travel_minutes, |src| self.world.travel_minutes(src, only.facility)),
             ));
         }
         for (slot, opt) in settlement.options.iter().enumerate() {
-            if ep.left_slots.contains(slot) || (opt.contract_only && !r.contracted()) {
+            if ep.left_slots.contains(slot) || !contract::offered(opt, r) {
                 continue;
             }
-            let f = opt.facility.0;
+            let f = opt.facility;
             let travel_minutes = match from {
                 None => opt.travel_minutes,
-                Some(src) => self.world.travel_minutes(FacilityId(src), opt.facility),
+                Some(src) => self.world.travel_minutes(src, f),
             };
             let wait_minutes = if c.b_wait == 0.0 {
                 0.0
@@ -380,12 +386,12 @@ impl<'w> Sim<'w> {
                 self.expected_wait(f, home, slot, t)
             };
             let alt = Alternative {
-                tier: self.world.facilities[f as usize].tier,
-                quality: self.facilities[f as usize].quality,
-                oop: oop[f as usize][ep.severity as usize],
+                tier: self.world.facilities[f].tier,
+                quality: self.facilities[f].quality,
+                oop: oop[f][ep.severity as usize],
                 travel_minutes,
                 wait_minutes,
-                contracted: opt.contract && r.contracted(),
+                contracted: contract::holds_contract(opt, r),
             };
             self.utilities.push(choice::utility(c, ep.severity, income_mult, &alt));
             self.candidates.push((f, travel_minutes));
@@ -402,29 +408,8 @@ impl<'w> Sim<'w> {
         Some(self.candidates[i])
     }
 
-    /// The wait a patient expects at facility `f` under the scenario's beliefs \[minutes\].
-    fn expected_wait(&self, f: u32, settlement: u32, slot: usize, t: f64) -> f64 {
-        let state = &self.facilities[f as usize];
-        match self.scenario.choice.beliefs {
-            Beliefs::None => 0.0,
-            Beliefs::Live => {
-                let info = &self.world.facilities[f as usize];
-                let doctors = f64::from(state.doctors.max(1));
-                let queue_wait = f64::from(state.queued) / doctors * info.mean_service_minutes;
-                let until_open = if state.open {
-                    0.0
-                } else {
-                    minutes_until_open(info.hours, t)
-                };
-                queue_wait + until_open
-            }
-            Beliefs::Published => state.published_wait,
-            Beliefs::WordOfMouth { .. } => self.wom[self.wom_offset[settlement as usize] as usize + slot],
-        }
-    }
-
-    fn travel_to(&mut self, id: u32, f: u32, travel: f64, t: f64) {
-        let info = &self.world.facilities[f as usize];
+    fn travel_to(&mut self, id: u32, f: FacilityId, travel: f64, t: f64) {
+        let info = &self.world.facilities[f];
         let home_region = self.world.settlements[self.resident(id).settlement as usize].region;
         let ep = self.episodes.get_mut(id);
         ep.facility = f;
@@ -466,24 +451,16 @@ impl<'w> Sim<'w> {
             referred_down: std::mem::take(&mut ep.down_pending),
         };
         let (f, severity, referred) = (ep.facility, ep.severity, ep.referred);
-        self.recorder.arrival(t, f, kind);
+        self.recorder.arrival(t, f.0, kind);
         if self.trace.is_some() {
             let a = self.trace_arrival(id, t);
             if let Some(tr) = self.trace.as_deref_mut() {
                 tr.arrival(id, a, kind);
             }
         }
-        if r.contracted() {
-            let home = &self.world.settlements[r.settlement as usize];
-            let adherent = home.options.iter().any(|o| o.contract && o.facility.0 == f);
-            self.recorder.contract_visit(t, adherent);
-        }
-        if let Some(p) = self.scenario.patience {
-            let e: f64 = Exp1.sample(&mut self.rngs.patience);
-            let patience = e * p.mean_minutes;
-            self.events.push(t + patience, Event::Timeout { episode: id, token });
-        }
-        let state = &mut self.facilities[f as usize];
+        self.contract_visit(r, f, t);
+        self.start_patience(id, token, t);
+        let state = &mut self.facilities[f];
         let class = state.class_of(severity, referred);
         state.queues[class].push_back(QueueEntry {
             episode: id,
@@ -491,7 +468,7 @@ impl<'w> Sim<'w> {
             arrival: t,
         });
         state.queued += 1;
-        self.tier_queued[self.world.facilities[f as usize].tier as usize] += 1;
+        self.tier_queued[self.world.facilities[f].tier as usize] += 1;
         self.try_start(f, t);
     }
 
@@ -510,22 +487,22 @@ impl<'w> Sim<'w> {
 
     /// Starts service for as many queued patients as free doctors allow,
     /// then records the queue length.
-    fn try_start(&mut self, f: u32, t: f64) {
-        while self.facilities[f as usize].busy < self.facilities[f as usize].doctors {
+    fn try_start(&mut self, f: FacilityId, t: f64) {
+        while self.facilities[f].busy < self.facilities[f].doctors {
             let Some(entry) = self.next_patient(f) else { break };
             self.start_service(f, entry, t);
         }
-        let tier = self.world.facilities[f as usize].tier as usize;
+        let tier = self.world.facilities[f].tier as usize;
         self.recorder
-            .queue(t, f, self.facilities[f as usize].queued, self.tier_queued[tier]);
+            .queue(t, f.0, self.facilities[f].queued, self.tier_queued[tier]);
     }
 
     /// Pops the next patient to serve: highest class first; while closed,
     /// only patients who arrived before closing. Stale entries (patients
     /// who left) are dropped on the way.
-    fn next_patient(&mut self, f: u32) -> Option<QueueEntry> {
+    fn next_patient(&mut self, f: FacilityId) -> Option<QueueEntry> {
         let episodes = &self.episodes;
-        let state = &mut self.facilities[f as usize];
+        let state = &mut self.facilities[f];
         let (open, last_close) = (state.open, state.last_close);
         for q in state.queues.iter_mut() {
             while let Some(head) = q.front() {
@@ -544,42 +521,35 @@ impl<'w> Sim<'w> {
         None
     }
 
-    /// Whether a patient of `severity` is treated here: within capability
-    /// (rotation may raise it), or one level above at a tele-linked site
-    /// with probability `success_prob` (drawn only then).
-    fn treats(&mut self, f: u32, severity: Severity) -> (bool, bool) {
-        let info = &self.world.facilities[f as usize];
-        let capability = self.facilities[f as usize].capability(info.capability);
+    /// Whether a patient of `severity` is treated here and the minutes a
+    /// tele consultation adds: within capability (rotation may raise it),
+    /// or one level above through `Sim::teleconsult`.
+    fn treats(&mut self, f: FacilityId, severity: Severity) -> (bool, Option<f64>) {
+        let capability = self.capability(f);
         if severity <= capability {
-            return (true, false);
+            return (true, None);
         }
-        match &self.scenario.telemedicine {
-            Some(tm) if info.tele && severity as usize == capability as usize + 1 => {
-                let u: f64 = self.rngs.referral.random();
-                let ok = u < tm.success_prob;
-                (ok, ok)
-            }
-            _ => (false, false),
-        }
+        let tele = self.teleconsult(f, severity, capability);
+        (tele.is_some(), tele)
     }
 
-    fn start_service(&mut self, f: u32, entry: QueueEntry, t: f64) {
+    fn start_service(&mut self, f: FacilityId, entry: QueueEntry, t: f64) {
         let severity = self.episodes.get(entry.episode).severity;
-        let (treated, tele) = self.treats(f, severity);
-        let info = &self.world.facilities[f as usize];
+        let (treated, tele_minutes) = self.treats(f, severity);
+        let info = &self.world.facilities[f];
         let mut minutes = info.service[severity as usize].sample(&mut self.rngs.service);
         if !treated {
             minutes *= self.scenario.referral.triage_factor;
         }
-        if tele {
-            minutes += self.scenario.telemedicine.as_ref().map_or(0.0, |tm| tm.consult_minutes);
+        if let Some(extra) = tele_minutes {
+            minutes += extra;
         }
         let ep = self.episodes.get_mut(entry.episode);
         ep.phase = Phase::InService;
         ep.triage = !treated;
         let resident = ep.resident;
         let wait = t - ep.arrival;
-        let state = &mut self.facilities[f as usize];
+        let state = &mut self.facilities[f];
         let overtime = if !state.open {
             minutes
         } else if info.hours.is_always() {
@@ -590,24 +560,15 @@ impl<'w> Sim<'w> {
         };
         state.queued -= 1;
         state.busy += 1;
-        state.day_wait_sum += wait;
-        state.day_waits += 1;
         let (busy, tier) = (state.busy, info.tier as usize);
         self.tier_queued[tier] -= 1;
         self.tier_busy[tier] += 1;
-        self.recorder.service_start(t, f, entry.arrival, wait, overtime);
+        self.recorder.service_start(t, f.0, entry.arrival, wait, overtime);
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.service_start(entry.episode, t);
         }
-        self.recorder.busy(t, f, busy, self.tier_busy[tier]);
-        if let Beliefs::WordOfMouth { learning_rate } = self.scenario.choice.beliefs {
-            let home = self.residents.all[resident as usize].settlement;
-            let options = &self.world.settlements[home as usize].options;
-            if let Some(slot) = options.iter().position(|o| o.facility.0 == f) {
-                let b = &mut self.wom[self.wom_offset[home as usize] as usize + slot];
-                *b += learning_rate * (wait - *b);
-            }
-        }
+        self.recorder.busy(t, f.0, busy, self.tier_busy[tier]);
+        self.learn_wait(f, resident, wait);
         self.events.push(
             t + minutes,
             Event::ServiceEnd {
@@ -617,46 +578,13 @@ impl<'w> Sim<'w> {
         );
     }
 
-    /// Bills `price` for care at `f` to the episode's resident and records it.
-    fn charge(&mut self, id: u32, f: u32, care: Care, price: f64, t: f64) {
-        let ep = *self.episodes.get(id);
-        let r = self.residents.all[ep.resident as usize];
-        let info = &self.world.facilities[f as usize];
-        let self_referred = ep.self_referred && ep.kind == Kind::Illness;
-        let room = match self.scenario.policy.schemes[r.scheme() as usize].annual_cap {
-            Some(cap) => cap - f64::from(self.fund_this_year[ep.resident as usize]),
-            None => f64::INFINITY,
-        };
-        let pay = policy::bill(
-            &self.scenario.policy,
-            r.scheme(),
-            care,
-            info.tier,
-            price,
-            self_referred,
-            room,
-        );
-        if room.is_finite() {
-            self.fund_this_year[ep.resident as usize] += pay.fund as f32;
-        }
-        let alliance = self.world.settlements[r.settlement as usize].alliance.0;
-        self.recorder
-            .bill(t, f, price, pay.fund, care == Care::Inpatient, alliance);
-        if let Some(tr) = self.trace.as_deref_mut() {
-            tr.paid(id, pay.fund, pay.oop);
-        }
-        let billed = self.episodes.get_mut(id);
-        billed.cost += price;
-        billed.oop += pay.oop;
-    }
-
-    fn on_service_end(&mut self, f: u32, id: u32, t: f64) {
-        let info = &self.world.facilities[f as usize];
-        let state = &mut self.facilities[f as usize];
+    fn on_service_end(&mut self, f: FacilityId, id: u32, t: f64) {
+        let info = &self.world.facilities[f];
+        let state = &mut self.facilities[f];
         state.busy -= 1;
         let (busy, tier) = (state.busy, info.tier as usize);
         self.tier_busy[tier] -= 1;
-        self.recorder.busy(t, f, busy, self.tier_busy[tier]);
+        self.recorder.busy(t, f.0, busy, self.tier_busy[tier]);
         let ep = *self.episodes.get(id);
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.service_end(id, t, ep.triage);
@@ -667,7 +595,7 @@ impl<'w> Sim<'w> {
             1.0
         };
         self.charge(id, f, Care::Outpatient, info.price[ep.severity as usize] * factor, t);
-        self.recorder.served(t, f, ep.triage);
+        self.recorder.served(t, f.0, ep.triage);
         if ep.triage {
             self.refer_up(id, f, t);
         } else if ep.kind == Kind::FollowUp {
@@ -679,15 +607,15 @@ impl<'w> Sim<'w> {
     }
 
     /// Sends a triaged patient to the facility that can treat them.
-    fn refer_up(&mut self, id: u32, f: u32, t: f64) {
+    fn refer_up(&mut self, id: u32, f: FacilityId, t: f64) {
         let severity = self.episodes.get(id).severity;
-        match self.world.facilities[f as usize].refer_to[severity as usize] {
+        match self.world.facilities[f].refer_to[severity as usize] {
             Some(target) => {
                 let ep = self.episodes.get_mut(id);
                 ep.referred = true;
                 ep.self_referred = false;
-                let travel = self.world.travel_minutes(FacilityId(f), target);
-                self.travel_to(id, target.0, travel, t);
+                let travel = self.world.travel_minutes(f, target);
+                self.travel_to(id, target, travel, t);
             }
             None => {
                 if let Some(tr) = self.trace.as_deref_mut() {
@@ -698,55 +626,10 @@ impl<'w> Sim<'w> {
         }
     }
 
-    fn on_timeout(&mut self, id: u32, token: u32, t: f64) {
-        let ep = *self.episodes.get(id);
-        if ep.token != token || ep.phase != Phase::Waiting {
-            return;
-        }
-        let f = ep.facility;
-        let tier = self.world.facilities[f as usize].tier as usize;
-        let state = &mut self.facilities[f as usize];
-        state.queued -= 1;
-        self.tier_queued[tier] -= 1;
-        self.recorder.queue(t, f, state.queued, self.tier_queued[tier]);
-        self.recorder.left(t, f);
-        if let Some(tr) = self.trace.as_deref_mut() {
-            tr.outcome(id, Outcome::LeftUnseen);
-        }
-        // The entry stays in the queue and is skipped when it reaches the head.
-        self.episodes.get_mut(id).phase = Phase::Travelling;
-        if ep.kind == Kind::FollowUp {
-            // A missed follow-up is skipped; the next one stays planned.
-            self.followup_done(id, t);
-            return;
-        }
-        // Whoever tries elsewhere goes on their own: no longer referred.
-        let home = self.resident(id).settlement;
-        let options = &self.world.settlements[home as usize].options;
-        let slot = options.iter().position(|o| o.facility.0 == f);
-        let left = self.episodes.get_mut(id);
-        left.referred = false;
-        left.self_referred = true;
-        if let Some(slot) = slot {
-            left.left_slots.insert(slot);
-        }
-        let retry_prob = self.scenario.patience.map_or(0.0, |p| p.retry_prob);
-        let u: f64 = self.rngs.patience.random();
-        let next = if u < retry_prob {
-            self.choose(id, Some(f), t)
-        } else {
-            None
-        };
-        match next {
-            Some((g, travel)) => self.travel_to(id, g, travel, t),
-            None => self.end_episode(id, false),
-        }
-    }
-
     /// Opens or closes `f` for outpatients and records the staffing change.
-    fn set_open(&mut self, f: u32, open: bool, t: f64) {
-        let tier = self.world.facilities[f as usize].tier as usize;
-        let state = &mut self.facilities[f as usize];
+    fn set_open(&mut self, f: FacilityId, open: bool, t: f64) {
+        let tier = self.world.facilities[f].tier as usize;
+        let state = &mut self.facilities[f];
         if state.open == open {
             return;
         }
@@ -760,24 +643,24 @@ impl<'w> Sim<'w> {
         self.record_staffing(f, t);
     }
 
-    fn record_staffing(&mut self, f: u32, t: f64) {
-        let tier = self.world.facilities[f as usize].tier as usize;
-        let state = &self.facilities[f as usize];
+    fn record_staffing(&mut self, f: FacilityId, t: f64) {
+        let tier = self.world.facilities[f].tier as usize;
+        let state = &self.facilities[f];
         let on_duty = if state.open { state.doctors } else { 0 };
         self.recorder
-            .staffing(t, f, state.doctors, on_duty, self.tier_on_duty[tier]);
+            .staffing(t, f.0, state.doctors, on_duty, self.tier_on_duty[tier]);
     }
 
-    fn on_open(&mut self, f: u32, t: f64) {
+    fn on_open(&mut self, f: FacilityId, t: f64) {
         self.set_open(f, true, t);
-        let close = (t / DAY).floor() * DAY + self.world.facilities[f as usize].hours.close_minute;
+        let close = (t / DAY).floor() * DAY + self.world.facilities[f].hours.close_minute;
         self.events.push(close, Event::Close { facility: f });
         self.try_start(f, t);
     }
 
-    fn on_close(&mut self, f: u32, t: f64) {
+    fn on_close(&mut self, f: FacilityId, t: f64) {
         self.set_open(f, false, t);
-        let next = ((t / DAY).floor() + 1.0) * DAY + self.world.facilities[f as usize].hours.open_minute;
+        let next = ((t / DAY).floor() + 1.0) * DAY + self.world.facilities[f].hours.open_minute;
         if next <= self.horizon {
             self.events.push(next, Event::Open { facility: f });
         }
@@ -786,22 +669,8 @@ impl<'w> Sim<'w> {
     fn on_day_end(&mut self, t: f64) {
         let day = (t / DAY).round() as u32 - 1;
         self.recorder.day_end(day, t);
-        for state in &mut self.facilities {
-            // A facility that started no service yesterday had nobody
-            // waiting: it publishes 0 (keeping an old value would lock
-            // patients out of it for good).
-            state.published_wait = if state.day_waits > 0 {
-                state.day_wait_sum / f64::from(state.day_waits)
-            } else {
-                0.0
-            };
-            state.day_wait_sum = 0.0;
-            state.day_waits = 0;
-        }
-        if (day + 1).is_multiple_of(365) {
-            // Yearly caps start again.
-            self.fund_this_year.iter_mut().for_each(|x| *x = 0.0);
-        }
+        self.publish_waits();
+        self.payment_day_end(day);
         if t + DAY <= self.horizon + 1e-9 {
             self.events.push(t + DAY, Event::DayEnd);
         }
@@ -835,17 +704,5 @@ impl<'w> Sim<'w> {
             ledger.inpatients_at_end += u64::from(ep.phase == Phase::Inpatient);
         }
         self.recorder.finish(self.world, self.replication, self.horizon)
-    }
-}
-
-/// Minutes from `t` until the facility next opens.
-fn minutes_until_open(hours: Hours, t: f64) -> f64 {
-    let m = t.rem_euclid(DAY);
-    if m < hours.open_minute {
-        hours.open_minute - m
-    } else if m >= hours.close_minute {
-        DAY - m + hours.open_minute
-    } else {
-        0.0
     }
 }

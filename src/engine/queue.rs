@@ -11,6 +11,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use super::event::Event;
+use crate::scenario::FacilityId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Entry {
@@ -57,13 +58,13 @@ const B_MASK: u64 = (1 << 28) - 1;
 fn pack(e: Event) -> u64 {
     let (kind, a, b): (u64, u32, u32) = match e {
         Event::DayEnd => (DAY_END, 0, 0),
-        Event::Open { facility } => (OPEN, facility, 0),
-        Event::Close { facility } => (CLOSE, facility, 0),
-        Event::ServiceEnd { facility, episode } => (SERVICE_END, episode, facility),
+        Event::Open { facility } => (OPEN, facility.0, 0),
+        Event::Close { facility } => (CLOSE, facility.0, 0),
+        Event::ServiceEnd { facility, episode } => (SERVICE_END, episode, facility.0),
         Event::Timeout { episode, token } => (TIMEOUT, episode, token),
         Event::Arrival { episode } => (ARRIVAL, episode, 0),
         Event::Onset => (ONSET, 0, 0),
-        Event::Discharge { facility, episode } => (DISCHARGE, episode, facility),
+        Event::Discharge { facility, episode } => (DISCHARGE, episode, facility.0),
         Event::BoardingTimeout { episode, token } => (BOARDING_TIMEOUT, episode, token),
         Event::FollowUp { episode } => (FOLLOW_UP, episode, 0),
         Event::StintStart { program } => (STINT_START, program, 0),
@@ -78,17 +79,21 @@ fn unpack(x: u64) -> Event {
     let b = ((x >> 32) & B_MASK) as u32;
     match x >> 60 {
         DAY_END => Event::DayEnd,
-        OPEN => Event::Open { facility: a },
-        CLOSE => Event::Close { facility: a },
+        OPEN => Event::Open {
+            facility: FacilityId(a),
+        },
+        CLOSE => Event::Close {
+            facility: FacilityId(a),
+        },
         SERVICE_END => Event::ServiceEnd {
-            facility: b,
+            facility: FacilityId(b),
             episode: a,
         },
         TIMEOUT => Event::Timeout { episode: a, token: b },
         ARRIVAL => Event::Arrival { episode: a },
         ONSET => Event::Onset,
         DISCHARGE => Event::Discharge {
-            facility: b,
+            facility: FacilityId(b),
             episode: a,
         },
         BOARDING_TIMEOUT => Event::BoardingTimeout { episode: a, token: b },
@@ -100,7 +105,7 @@ fn unpack(x: u64) -> Event {
 
 /// Arrival tokens as stored in timeouts (28 bits): compare tokens only
 /// through this.
-pub fn token_bits(token: u32) -> u32 {
+pub(crate) fn token_bits(token: u32) -> u32 {
     (u64::from(token) & B_MASK) as u32
 }
 
@@ -160,7 +165,7 @@ mod tests {
         q.push(
             5.0,
             Event::ServiceEnd {
-                facility: 0,
+                facility: FacilityId(0),
                 episode: 3,
             },
         );
@@ -172,7 +177,7 @@ mod tests {
                 Event::Onset,
                 Event::DayEnd,
                 Event::ServiceEnd {
-                    facility: 0,
+                    facility: FacilityId(0),
                     episode: 3
                 },
                 Event::Arrival { episode: 1 },
@@ -188,17 +193,21 @@ mod tests {
         let b = (1 << 28) - 1;
         for e in [
             Event::DayEnd,
-            Event::Open { facility: big },
-            Event::Close { facility: 7 },
+            Event::Open {
+                facility: FacilityId(big),
+            },
+            Event::Close {
+                facility: FacilityId(7),
+            },
             Event::ServiceEnd {
-                facility: b,
+                facility: FacilityId(b),
                 episode: big,
             },
             Event::Timeout { episode: big, token: b },
             Event::Arrival { episode: big },
             Event::Onset,
             Event::Discharge {
-                facility: 3,
+                facility: FacilityId(3),
                 episode: 9,
             },
             Event::BoardingTimeout { episode: 1, token: 2 },

@@ -1,20 +1,65 @@
 //! Doctor rotation programs (`docs/model.md`, "Doctor rotation"): stints
 //! that move doctors from a source to destination sites, with quality and
-//! capability boosts while they last and a training gain after each.
+//! capability boosts while they last and a training gain after each. Its
+//! run state is each site's base quality and the capability-raising
+//! stints under way (the doctors and quality now are the facility's).
 
 use super::event::Event;
 use super::{DAY, Sim};
+use crate::scenario::{FacilityId, Severity};
+use crate::world::{PerFacility, World};
+
+/// Rotation's run state of one facility.
+#[derive(Clone, Copy, Debug)]
+struct Site {
+    /// Base quality (grows with training from stints) \[score\].
+    base_quality: f64,
+    /// Stints under way that raise capability.
+    capability_boosts: u32,
+}
+
+/// Rotation's run state.
+pub(super) struct Rotation {
+    sites: PerFacility<Site>,
+}
+
+impl Rotation {
+    /// No stint under way yet in `world`.
+    pub(super) fn new(world: &World) -> Rotation {
+        Rotation {
+            sites: world
+                .facilities
+                .iter()
+                .map(|f| Site {
+                    base_quality: f.quality,
+                    capability_boosts: 0,
+                })
+                .collect(),
+        }
+    }
+}
 
 impl Sim<'_> {
+    /// Hook at service start: the highest severity `f` treats now (a stint
+    /// under way can raise it by one level).
+    #[inline]
+    pub(super) fn capability(&self, f: FacilityId) -> Severity {
+        let base = self.world.facilities[f].capability;
+        if self.rotation.sites[f].capability_boosts > 0 {
+            Severity::from_index(base as usize + 1)
+        } else {
+            base
+        }
+    }
+
     pub(super) fn on_stint_start(&mut self, program: u32, t: f64) {
         let r = &self.scenario.rotations[program as usize];
         let d = i64::from(r.doctors_per_site);
         for &(src, dst) in &r.pairs {
-            self.change_doctors(src.0, -d, t);
-            self.change_doctors(dst.0, d, t);
-            let state = &mut self.facilities[dst.0 as usize];
-            state.quality += r.quality_boost;
-            state.capability_boosts += u32::from(r.capability_boost);
+            self.change_doctors(src, -d, t);
+            self.change_doctors(dst, d, t);
+            self.facilities[dst].quality += r.quality_boost;
+            self.rotation.sites[dst].capability_boosts += u32::from(r.capability_boost);
         }
         let (end, next) = (t + f64::from(r.days_on) * DAY, t + f64::from(r.cycle_days) * DAY);
         // A stint still running at the horizon simply runs on.
@@ -25,7 +70,7 @@ impl Sim<'_> {
             self.events.push(next, Event::StintStart { program });
         }
         for &(_, dst) in &r.pairs {
-            self.try_start(dst.0, t);
+            self.try_start(dst, t);
         }
     }
 
@@ -33,28 +78,28 @@ impl Sim<'_> {
         let r = &self.scenario.rotations[program as usize];
         let d = i64::from(r.doctors_per_site);
         for &(src, dst) in &r.pairs {
-            self.change_doctors(dst.0, -d, t);
-            self.change_doctors(src.0, d, t);
-            let cap = r.quality_cap.unwrap_or(self.world.facilities[src.0 as usize].quality);
-            let state = &mut self.facilities[dst.0 as usize];
-            let gain = r.training_gain.min((cap - state.base_quality).max(0.0));
-            state.base_quality += gain;
-            state.quality += gain - r.quality_boost;
-            state.capability_boosts -= u32::from(r.capability_boost);
+            self.change_doctors(dst, -d, t);
+            self.change_doctors(src, d, t);
+            let cap = r.quality_cap.unwrap_or(self.world.facilities[src].quality);
+            let site = &mut self.rotation.sites[dst];
+            let gain = r.training_gain.min((cap - site.base_quality).max(0.0));
+            site.base_quality += gain;
+            site.capability_boosts -= u32::from(r.capability_boost);
+            self.facilities[dst].quality += gain - r.quality_boost;
         }
         let doctor_days = f64::from(r.doctors_per_site) * f64::from(r.days_on) * r.pairs.len() as f64;
         self.recorder.allowance(t, doctor_days * r.allowance_per_day);
         for &(src, _) in &r.pairs {
-            self.try_start(src.0, t);
+            self.try_start(src, t);
         }
     }
 
     /// Adds (or removes) doctors at `f`. Removal never interrupts a
     /// consultation: with more doctors busy than on the staff, no new
     /// patient is called until enough have finished.
-    fn change_doctors(&mut self, f: u32, delta: i64, t: f64) {
-        let tier = self.world.facilities[f as usize].tier as usize;
-        let state = &mut self.facilities[f as usize];
+    fn change_doctors(&mut self, f: FacilityId, delta: i64, t: f64) {
+        let tier = self.world.facilities[f].tier as usize;
+        let state = &mut self.facilities[f];
         let doctors = i64::from(state.doctors) + delta;
         debug_assert!(doctors >= 0, "validation keeps every source with a doctor");
         let doctors = doctors.max(0) as u32;

@@ -8,7 +8,7 @@ use rand_distr::{Binomial, Distribution};
 
 use crate::rng::{self, Stream};
 use crate::scenario::limits::MAX_CHOICE_SET;
-use crate::scenario::{Discipline, Scheme, Severity};
+use crate::scenario::{Discipline, FacilityId, Scheme, Severity};
 use crate::world::{FacilityInfo, World};
 
 /// A resident: 8 bytes, so 10 million fit in 80 MB.
@@ -204,7 +204,7 @@ pub struct Episode {
     /// The resident.
     pub resident: u32,
     /// Current (or next) facility.
-    pub facility: u32,
+    pub facility: FacilityId,
     /// Bumped at each arrival so stale timeouts are recognised.
     pub token: u32,
     /// Choice-set slots already left (option i of the home settlement).
@@ -273,6 +273,7 @@ impl Slab {
     }
 
     /// Episodes still under way.
+    #[cfg(test)]
     pub fn live(&self) -> usize {
         self.items.len() - self.free.len()
     }
@@ -313,21 +314,11 @@ pub struct FacilityState {
     /// When it last closed \[minutes\]: patients who arrived before are
     /// still served after closing.
     pub last_close: f64,
-    /// Yesterday's mean wait (for `published` beliefs) \[minutes\].
-    pub published_wait: f64,
-    /// Sum of waits started today \[minutes\].
-    pub day_wait_sum: f64,
-    /// Services started today.
-    pub day_waits: u32,
     /// Doctors on the staff now (rotation moves them); a doctor removed
     /// while busy leaves after the current patient.
     pub doctors: u32,
     /// Quality now: base plus rotation boosts \[score\].
     pub quality: f64,
-    /// Base quality (grows with training from rotation stints).
-    pub base_quality: f64,
-    /// Rotation stints under way that raise capability.
-    pub capability_boosts: u32,
     /// Free beds.
     pub beds_free: u32,
     /// Patients waiting for a bed, FIFO (stale entries skipped).
@@ -349,24 +340,10 @@ impl FacilityState {
             queues: (0..classes).map(|_| VecDeque::new()).collect(),
             discipline: f.discipline,
             last_close: f64::NEG_INFINITY,
-            published_wait: 0.0,
-            day_wait_sum: 0.0,
-            day_waits: 0,
             doctors: f.doctors,
             quality: f.quality,
-            base_quality: f.quality,
-            capability_boosts: 0,
             beds_free: f.beds,
             bed_queue: VecDeque::new(),
-        }
-    }
-
-    /// Highest severity treated now (rotation can raise it by one level).
-    pub fn capability(&self, base: Severity) -> Severity {
-        if self.capability_boosts > 0 {
-            Severity::from_index(base as usize + 1)
-        } else {
-            base
         }
     }
 

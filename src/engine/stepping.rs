@@ -2,12 +2,24 @@
 //! look at its state between events.
 
 use super::Sim;
-use crate::scenario::Severity;
+use crate::scenario::{FacilityId, Scenario, Severity};
+use crate::world::World;
+
+/// A world of `days` days around one settlement of `population` at the
+/// origin, with no illness of its own: `rest` (TOML tables) adds the
+/// facilities and whatever the test is about.
+pub(super) fn quiet_world(days: u32, population: u32, rest: &str) -> World {
+    let text = format!(
+        "name = \"test\"\ndays = {days}\nwarmup_days = 0\n[demand]\nepisodes_per_resident_year = 0.0\nseverity_mix = {{ mild = 1.0 }}\n\
+         [[region]]\nname = \"r\"\n[[region.settlement]]\nat_km = [0.0, 0.0]\npopulation = {population}\n{rest}"
+    );
+    World::new(&Scenario::from_toml(&text, "test").expect("valid"))
+}
 
 /// A patient of `severity` arrives at facility 0 at `t`.
 pub(super) fn arrive(sim: &mut Sim, t: f64, severity: Severity) {
     let id = sim.episodes.insert(sim.new_episode(0, severity, t));
-    sim.travel_to(id, 0, 0.0, t);
+    sim.travel_to(id, FacilityId(0), 0.0, t);
 }
 
 /// Runs every pending event up to and including `until`.
@@ -24,8 +36,6 @@ pub(super) fn run_until(sim: &mut Sim, until: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Scenario;
-    use crate::world::World;
 
     /// One doctor, 24h, 60-minute visits, no illness of its own; the queue
     /// discipline and referral priority are the test's.
@@ -136,8 +146,8 @@ population = 1
         let w = full_choice_set_world();
         let options = &w.settlements[0].options;
         assert_eq!(options.len(), MAX_CHOICE_SET, "the choice set is at its maximum");
-        let last = options[MAX_CHOICE_SET - 1].facility.0;
-        assert_eq!(w.facilities[last as usize].name, "regional15");
+        let last = options[MAX_CHOICE_SET - 1].facility;
+        assert_eq!(w.facilities[last].name, "regional15");
         let mut sim = Sim::new(&w, 0);
         sim.start();
         let id = sim.episodes.insert(sim.new_episode(0, Severity::Mild, 0.0));

@@ -1,6 +1,7 @@
-//! Fan-out of independent runs over threads, with ordered reduction:
-//! the replications of one scenario ([`simulate`]) and parameter sweeps
-//! ([`run_sweep`]: points x replications, resumable, shardable).
+//! Parameter sweeps fanned out over threads, with ordered reduction
+//! ([`run_sweep`]: points x replications, resumable, shardable). The
+//! replications of one scenario are [`crate::replicate`]'s ([`simulate`]
+//! is re-exported here).
 //!
 //! Every replication runs single-threaded on seeds from (scenario seed,
 //! replication) only, never the point, so all points share seeds (common
@@ -18,95 +19,12 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::engine;
-use crate::metrics::{self, RunOutput, Scope, Summary};
+use crate::metrics::{RunOutput, Scope};
+use crate::replicate::on_threads;
+pub use crate::replicate::{RunResult, SweepError, simulate, simulate_traced};
 use crate::report;
-use crate::scenario::Scenario;
-use crate::trace::VisitRow;
 use crate::world::World;
 pub use spec::{SweepInputError, SweepPlan, plan};
-
-/// A scenario's replications and their summaries.
-pub struct RunResult {
-    /// The world they ran in.
-    pub world: World,
-    /// One output per replication, in replication order.
-    pub runs: Vec<RunOutput>,
-    /// Every metric across replications.
-    pub summaries: Vec<Summary>,
-}
-
-/// Errors setting up parallel work. Fatal for the call.
-#[derive(Debug, thiserror::Error)]
-pub enum SweepError {
-    /// The thread pool could not be built.
-    #[error("cannot start {threads} worker threads: {message}")]
-    ThreadPool {
-        /// Threads asked for.
-        threads: usize,
-        /// The reason.
-        message: String,
-    },
-}
-
-/// Runs every replication of `scenario` on `threads` threads (all cores
-/// when `None`), calling `on_done` after each.
-pub fn simulate(
-    scenario: &Scenario,
-    threads: Option<usize>,
-    on_done: impl Fn() + Sync,
-) -> Result<RunResult, SweepError> {
-    replicate(scenario, threads, on_done, |w, r| (engine::run(w, r), ())).map(|(result, _)| result)
-}
-
-/// Like [`simulate`], with the visit trace of every replication, in
-/// replication order (see [`crate::trace`]; the outputs are the same).
-pub fn simulate_traced(
-    scenario: &Scenario,
-    threads: Option<usize>,
-    on_done: impl Fn() + Sync,
-) -> Result<(RunResult, Vec<VisitRow>), SweepError> {
-    let (result, traces) = replicate(scenario, threads, on_done, engine::run_traced)?;
-    Ok((result, traces.into_iter().flatten().collect()))
-}
-
-/// Runs `one` for every replication on `threads` threads, in replication order.
-fn replicate<T: Send>(
-    scenario: &Scenario,
-    threads: Option<usize>,
-    on_done: impl Fn() + Sync,
-    one: impl Fn(&World, u32) -> (RunOutput, T) + Sync,
-) -> Result<(RunResult, Vec<T>), SweepError> {
-    let world = World::new(scenario);
-    let go = || -> Vec<(RunOutput, T)> {
-        (0..scenario.replications)
-            .into_par_iter()
-            .map(|r| {
-                let out = one(&world, r);
-                on_done();
-                out
-            })
-            .collect()
-    };
-    let (runs, extra): (Vec<RunOutput>, Vec<T>) = on_threads(threads, go)?.into_iter().unzip();
-    let summaries = metrics::summarise(&runs);
-    Ok((RunResult { world, runs, summaries }, extra))
-}
-
-/// Runs `f` on a pool of `threads` workers, or on the global pool (all
-/// cores) when `None`.
-fn on_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R, SweepError> {
-    match threads {
-        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| SweepError::ThreadPool {
-                threads: n,
-                message: e.to_string(),
-            })?
-            .install(f)),
-        None => Ok(f()),
-    }
-}
 
 /// Which slice of a sweep's points this process runs: the `index`-th
 /// (1-based) of `count`; point p belongs to slice p mod count + 1.
@@ -239,20 +157,7 @@ pub fn run_sweep(
             .try_for_each(|&(i, r)| -> Result<(), store::StoreError> {
                 let out = engine::run(&worlds[i], r);
                 on_job();
-                let finished = {
-                    let mut slot = slots[i].lock().expect("a worker panicked while holding a point");
-                    slot[r as usize] = Some(out);
-                    if slot.iter().all(Option::is_some) {
-                        Some(
-                            slot.iter_mut()
-                                .map(|o| o.take().expect("all present"))
-                                .collect::<Vec<_>>(),
-                        )
-                    } else {
-                        None
-                    }
-                };
-                match finished {
+                match complete_point(&slots[i], r, out) {
                     Some(runs) => store.save_point(pending[i], &point_csv(&worlds[i], &runs, opts.facility_metrics)?),
                     None => Ok(()),
                 }
@@ -269,6 +174,18 @@ pub fn run_sweep(
         points_skipped: mine.len() - pending.len(),
         assembled,
     })
+}
+
+/// Puts replication `r`'s output in its point's slot; returns the point's
+/// runs, in replication order, once the last of them is in.
+fn complete_point(slot: &Mutex<Vec<Option<RunOutput>>>, r: u32, out: RunOutput) -> Option<Vec<RunOutput>> {
+    let mut slot = slot.lock().expect("a worker panicked while holding a point");
+    slot[r as usize] = Some(out);
+    if slot.iter().all(Option::is_some) {
+        Some(slot.iter_mut().map(|o| o.take().expect("all present")).collect())
+    } else {
+        None
+    }
 }
 
 /// One point's runs: replication, seed, scope, id, metric, value.

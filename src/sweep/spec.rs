@@ -88,76 +88,131 @@ pub struct SweepInputError {
 /// Most points a sweep may have.
 const MAX_POINTS: usize = 1_000_000;
 
+/// One problem of the sweep file `origin`.
+fn fail(origin: &str, msg: String) -> SweepInputError {
+    SweepInputError {
+        lines: vec![format!("{origin}: {msg}")],
+    }
+}
+
 /// Reads, expands and checks a sweep file.
 pub fn plan(file: &Path) -> Result<SweepPlan, SweepInputError> {
     let origin = file.display().to_string();
-    let fail = |msg: String| SweepInputError {
-        lines: vec![format!("{origin}: {msg}")],
-    };
-    let text = std::fs::read_to_string(file).map_err(|e| fail(format!("cannot read sweep file: {e}")))?;
-    if let Some(message) = text
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|t| kind::not_a_sweep(&t, &origin))
-    {
-        return Err(fail(message));
-    }
-    let raw: RawSweep = toml::from_str(&text).map_err(|e| fail(validate::syntax_message(&text, &e)))?;
+    let raw = read_sweep(file, &origin)?;
     let dir = file.parent().unwrap_or(Path::new("."));
-    let base_rel = raw
-        .base
-        .clone()
-        .ok_or_else(|| fail("missing `base`: the scenario file to sweep, relative to this file".into()))?;
-    let base_path = dir.join(&base_rel);
-    let base_text = std::fs::read_to_string(&base_path).map_err(|e| {
-        fail(format!(
-            "base = \"{base_rel}\": cannot read {}: {e}",
-            base_path.display()
-        ))
-    })?;
-    let mut base_table: toml::Table = toml::from_str(&base_text).map_err(|e| {
-        fail(format!(
-            "base = \"{base_rel}\": {} is not valid TOML: {}",
-            base_path.display(),
-            validate::syntax_message(&base_text, &e)
-        ))
-    })?;
     let mut problems = Vec::new();
-    if let Some(r) = raw.replications {
-        base_table.insert("replications".into(), toml::Value::Integer(r));
-    }
-    if let Some(d) = raw.days {
-        base_table.insert("days".into(), toml::Value::Integer(d));
-    }
-    for (path, value) in &raw.set {
-        if let Err(e) = set_path(&mut base_table, path, value.clone()) {
-            problems.push(format!("{origin}: set.\"{path}\": {e}"));
-        }
-    }
-    let base = match validate::from_table(base_table.clone(), &base_path.display().to_string()) {
-        Ok((s, _)) => s,
-        Err(e) => {
-            problems.extend(
-                e.lines()
-                    .into_iter()
-                    .map(|l| format!("{origin}: base scenario with `set` applied: {l}")),
-            );
-            return Err(SweepInputError { lines: problems });
-        }
-    };
+    let (base_path, base_table) = base_with_set(&raw, dir, &origin, &mut problems)?;
+    let base = check_base(&base_table, &base_path, &origin, &mut problems)?;
     let (columns, rows) = match (&raw.design, raw.axis.is_empty()) {
-        (Some(_), false) => return Err(fail("give either [[axis]] entries or `design`, not both".into())),
-        (Some(design), true) => read_design(&dir.join(design), design).map_err(&fail)?,
+        (Some(_), false) => {
+            return Err(fail(
+                &origin,
+                "give either [[axis]] entries or `design`, not both".into(),
+            ));
+        }
+        (Some(design), true) => read_design(&dir.join(design), design).map_err(|m| fail(&origin, m))?,
         (None, _) => axes(&raw, &origin, &mut problems)?,
     };
     if !problems.is_empty() {
         return Err(SweepInputError { lines: problems });
     }
     if rows.len() > MAX_POINTS {
-        return Err(fail(format!("{} points: at most {MAX_POINTS}", rows.len())));
+        return Err(fail(&origin, format!("{} points: at most {MAX_POINTS}", rows.len())));
     }
     let points = expand(&base_table, &columns, rows, &origin)?;
-    let name = match raw.name {
+    Ok(SweepPlan {
+        name: sweep_name(raw.name, file, &origin)?,
+        file: file.to_path_buf(),
+        base,
+        columns,
+        points,
+    })
+}
+
+/// The sweep file as written (a scenario file given instead is named as such).
+fn read_sweep(file: &Path, origin: &str) -> Result<RawSweep, SweepInputError> {
+    let text = std::fs::read_to_string(file).map_err(|e| fail(origin, format!("cannot read sweep file: {e}")))?;
+    if let Some(message) = text
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|t| kind::not_a_sweep(&t, origin))
+    {
+        return Err(fail(origin, message));
+    }
+    toml::from_str(&text).map_err(|e| fail(origin, validate::syntax_message(&text, &e)))
+}
+
+/// The base scenario's path and table, with the sweep's `replications`,
+/// `days` and `set` applied; a bad `set` path is pushed to `problems`.
+fn base_with_set(
+    raw: &RawSweep,
+    dir: &Path,
+    origin: &str,
+    problems: &mut Vec<String>,
+) -> Result<(PathBuf, toml::Table), SweepInputError> {
+    let base_rel = raw.base.clone().ok_or_else(|| {
+        fail(
+            origin,
+            "missing `base`: the scenario file to sweep, relative to this file".into(),
+        )
+    })?;
+    let base_path = dir.join(&base_rel);
+    let base_text = std::fs::read_to_string(&base_path).map_err(|e| {
+        fail(
+            origin,
+            format!("base = \"{base_rel}\": cannot read {}: {e}", base_path.display()),
+        )
+    })?;
+    let mut table: toml::Table = toml::from_str(&base_text).map_err(|e| {
+        fail(
+            origin,
+            format!(
+                "base = \"{base_rel}\": {} is not valid TOML: {}",
+                base_path.display(),
+                validate::syntax_message(&base_text, &e)
+            ),
+        )
+    })?;
+    if let Some(r) = raw.replications {
+        table.insert("replications".into(), toml::Value::Integer(r));
+    }
+    if let Some(d) = raw.days {
+        table.insert("days".into(), toml::Value::Integer(d));
+    }
+    for (path, value) in &raw.set {
+        if let Err(e) = set_path(&mut table, path, value.clone()) {
+            problems.push(format!("{origin}: set.\"{path}\": {e}"));
+        }
+    }
+    Ok((base_path, table))
+}
+
+/// The checked base scenario (with `set` applied); when it is invalid,
+/// every problem so far and its own.
+fn check_base(
+    table: &toml::Table,
+    base_path: &Path,
+    origin: &str,
+    problems: &mut Vec<String>,
+) -> Result<Scenario, SweepInputError> {
+    match validate::from_table(table.clone(), &base_path.display().to_string()) {
+        Ok((s, _)) => Ok(s),
+        Err(e) => {
+            problems.extend(
+                e.lines()
+                    .into_iter()
+                    .map(|l| format!("{origin}: base scenario with `set` applied: {l}")),
+            );
+            Err(SweepInputError {
+                lines: std::mem::take(problems),
+            })
+        }
+    }
+}
+
+/// The sweep's name (the file stem by default), checked to name a folder.
+fn sweep_name(name: Option<String>, file: &Path, origin: &str) -> Result<String, SweepInputError> {
+    let name = match name {
         Some(n) => n,
         None => file
             .file_stem()
@@ -166,17 +221,12 @@ pub fn plan(file: &Path) -> Result<SweepPlan, SweepInputError> {
     };
     if name.is_empty() || name.starts_with('.') || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     {
-        return Err(fail(format!(
-            "name = \"{name}\": expected letters, digits, '-', '_' or '.' (it names the output folder)"
-        )));
+        return Err(fail(
+            origin,
+            format!("name = \"{name}\": expected letters, digits, '-', '_' or '.' (it names the output folder)"),
+        ));
     }
-    Ok(SweepPlan {
-        name,
-        file: file.to_path_buf(),
-        base,
-        columns,
-        points,
-    })
+    Ok(name)
 }
 
 /// The axes' values combined into rows (grid: first axis slowest; zip:
@@ -187,10 +237,48 @@ fn axes(
     problems: &mut Vec<String>,
 ) -> Result<(Vec<String>, Vec<Vec<toml::Value>>), SweepInputError> {
     if raw.axis.is_empty() {
+        return Err(fail(origin, "no [[axis]] and no `design`: nothing to sweep".into()));
+    }
+    let (columns, values) = axis_values(raw, origin, problems);
+    if !problems.is_empty() {
         return Err(SweepInputError {
-            lines: vec![format!("{origin}: no [[axis]] and no `design`: nothing to sweep")],
+            lines: std::mem::take(problems),
         });
     }
+    let rows = match raw.combine.as_deref().unwrap_or("grid") {
+        "grid" => {
+            // Counted (without wrapping) before a single row is built.
+            let count = values
+                .iter()
+                .try_fold(1usize, |acc, v| acc.checked_mul(v.len()))
+                .filter(|&n| n <= MAX_POINTS);
+            if count.is_none() {
+                let sizes: Vec<String> = values.iter().map(|v| v.len().to_string()).collect();
+                return Err(fail(
+                    origin,
+                    format!(
+                        "combine = \"grid\" makes {} points: at most {MAX_POINTS} (fewer values per axis, or combine = \"zip\")",
+                        sizes.join(" x ")
+                    ),
+                ));
+            }
+            grid(&values)
+        }
+        "zip" => zip(&values, origin)?,
+        other => {
+            let hint = did_you_mean(other, ["grid", "zip"]).unwrap_or_default();
+            return Err(fail(
+                origin,
+                format!("combine = \"{other}\": expected \"grid\" or \"zip\"{hint}"),
+            ));
+        }
+    };
+    Ok((columns, rows))
+}
+
+/// Each axis' key path and values; a problem with an axis is pushed and
+/// the axis left out.
+fn axis_values(raw: &RawSweep, origin: &str, problems: &mut Vec<String>) -> (Vec<String>, Vec<Vec<toml::Value>>) {
     let mut columns = Vec::new();
     let mut values = Vec::new();
     for (i, a) in raw.axis.iter().enumerate() {
@@ -219,52 +307,22 @@ fn axes(
         columns.push(path);
         values.push(v);
     }
-    if !problems.is_empty() {
-        return Err(SweepInputError {
-            lines: std::mem::take(problems),
-        });
+    (columns, values)
+}
+
+/// The i-th value of every axis, for axes of equal length.
+fn zip(values: &[Vec<toml::Value>], origin: &str) -> Result<Vec<Vec<toml::Value>>, SweepInputError> {
+    let n = values[0].len();
+    if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| v.len() != n) {
+        return Err(fail(
+            origin,
+            format!(
+                "combine = \"zip\" needs axes of equal length: axis[0] has {n} values, axis[{i}] has {}",
+                v.len()
+            ),
+        ));
     }
-    let combine = raw.combine.as_deref().unwrap_or("grid");
-    let rows = match combine {
-        "grid" => {
-            // Counted (without wrapping) before a single row is built.
-            let count = values
-                .iter()
-                .try_fold(1usize, |acc, v| acc.checked_mul(v.len()))
-                .filter(|&n| n <= MAX_POINTS);
-            if count.is_none() {
-                let sizes: Vec<String> = values.iter().map(|v| v.len().to_string()).collect();
-                return Err(SweepInputError {
-                    lines: vec![format!(
-                        "{origin}: combine = \"grid\" makes {} points: at most {MAX_POINTS} (fewer values per axis, or combine = \"zip\")",
-                        sizes.join(" x ")
-                    )],
-                });
-            }
-            grid(&values)
-        }
-        "zip" => {
-            let n = values[0].len();
-            if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| v.len() != n) {
-                return Err(SweepInputError {
-                    lines: vec![format!(
-                        "{origin}: combine = \"zip\" needs axes of equal length: axis[0] has {n} values, axis[{i}] has {}",
-                        v.len()
-                    )],
-                });
-            }
-            (0..n).map(|k| values.iter().map(|v| v[k].clone()).collect()).collect()
-        }
-        other => {
-            let hint = did_you_mean(other, ["grid", "zip"]).unwrap_or_default();
-            return Err(SweepInputError {
-                lines: vec![format!(
-                    "{origin}: combine = \"{other}\": expected \"grid\" or \"zip\"{hint}"
-                )],
-            });
-        }
-    };
-    Ok((columns, rows))
+    Ok((0..n).map(|k| values.iter().map(|v| v[k].clone()).collect()).collect())
 }
 
 /// Cartesian product, first axis slowest.

@@ -14,8 +14,8 @@ use std::path::Path;
 
 use tiersim::engine;
 use tiersim::metrics::Scope;
+use tiersim::replicate::RunResult;
 use tiersim::scenario::{Scenario, Tier};
-use tiersim::sweep::RunResult;
 use tiersim::world::World;
 
 use crate::support::{scenario, simulate, summary};

@@ -1,8 +1,8 @@
 //! Shared helpers: build scenarios from TOML text and run them.
 
 use tiersim::metrics::{Scope, Summary};
+use tiersim::replicate::{self, RunResult};
 use tiersim::scenario::Scenario;
-use tiersim::sweep::{self, RunResult};
 
 /// A scenario from TOML text; panics with every problem if it is invalid.
 pub fn scenario(text: &str) -> Scenario {
@@ -14,7 +14,7 @@ pub fn scenario(text: &str) -> Scenario {
 
 /// All replications of a scenario on the default pool.
 pub fn simulate(s: &Scenario) -> RunResult {
-    sweep::simulate(s, None, || {}).expect("the default thread pool starts")
+    replicate::simulate(s, None, || {}).expect("the default thread pool starts")
 }
 
 /// The summary of one metric.

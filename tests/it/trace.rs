@@ -298,7 +298,7 @@ fn run_with_trace_writes_the_same_outputs_and_a_trace_file() {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some(trace::HEADER));
     let s = scenario(&busy_county(5));
-    let rows = tiersim::sweep::simulate_traced(&s, None, || {}).unwrap().1;
+    let rows = tiersim::replicate::simulate_traced(&s, None, || {}).unwrap().1;
     assert_eq!(lines.clone().count(), rows.len());
     let first = lines.next().unwrap();
     let fields: Vec<&str> = first.split(',').collect();

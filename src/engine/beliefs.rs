@@ -1,0 +1,140 @@
+//! Wait beliefs (`docs/model.md`, "Wait beliefs"): the wait a patient
+//! expects at a facility when choosing, under `choice.beliefs`: none, the
+//! live queue, yesterday's published mean wait, or word of mouth learnt
+//! from the waits of a settlement's own patients. Its run state is the
+//! published waits and the word-of-mouth beliefs.
+
+use super::{DAY, Sim};
+use crate::scenario::{Beliefs, FacilityId, Hours};
+use crate::world::{PerFacility, World};
+
+/// One facility's published wait and today's waits behind the next one.
+#[derive(Clone, Copy, Debug, Default)]
+struct Published {
+    /// Yesterday's mean wait \[minutes\].
+    wait: f64,
+    /// Sum of waits started today \[minutes\].
+    day_sum: f64,
+    /// Services started today.
+    day_count: u32,
+}
+
+/// Wait beliefs' run state.
+pub(super) struct WaitBeliefs {
+    /// Published waits, per facility.
+    published: PerFacility<Published>,
+    /// Word-of-mouth wait beliefs, per settlement option slot \[minutes\].
+    wom: Vec<f64>,
+    /// Start of each settlement's slots in `wom`.
+    wom_offset: Vec<u32>,
+}
+
+impl WaitBeliefs {
+    /// Nothing published and no word of mouth yet in `world`.
+    pub(super) fn new(world: &World) -> WaitBeliefs {
+        let mut wom_offset = Vec::with_capacity(world.settlements.len());
+        let mut slots = 0u32;
+        for s in &world.settlements {
+            wom_offset.push(slots);
+            slots += s.options.len() as u32;
+        }
+        WaitBeliefs {
+            published: world.facilities.iter().map(|_| Published::default()).collect(),
+            wom: vec![0.0; slots as usize],
+            wom_offset,
+        }
+    }
+
+    /// The word-of-mouth belief of `settlement` about its option `slot`.
+    #[inline]
+    fn wom_slot(&self, settlement: u32, slot: usize) -> usize {
+        self.wom_offset[settlement as usize] as usize + slot
+    }
+}
+
+impl Sim<'_> {
+    /// The wait a patient from `settlement` expects at facility `f`
+    /// (option `slot` of the settlement) under the scenario's beliefs \[minutes\].
+    pub(super) fn expected_wait(&self, f: FacilityId, settlement: u32, slot: usize, t: f64) -> f64 {
+        let state = &self.facilities[f];
+        match self.scenario.choice.beliefs {
+            Beliefs::None => 0.0,
+            Beliefs::Live => {
+                let info = &self.world.facilities[f];
+                let doctors = f64::from(state.doctors.max(1));
+                let queue_wait = f64::from(state.queued) / doctors * info.mean_service_minutes;
+                let until_open = if state.open {
+                    0.0
+                } else {
+                    minutes_until_open(info.hours, t)
+                };
+                queue_wait + until_open
+            }
+            Beliefs::Published => self.beliefs.published[f].wait,
+            Beliefs::WordOfMouth { .. } => self.beliefs.wom[self.beliefs.wom_slot(settlement, slot)],
+        }
+    }
+
+    /// Hook at service start: a patient of `resident` waited `wait`
+    /// minutes at `f`; it counts towards today's published mean and, by
+    /// word of mouth, moves their settlement's belief about `f`.
+    pub(super) fn learn_wait(&mut self, f: FacilityId, resident: u32, wait: f64) {
+        let published = &mut self.beliefs.published[f];
+        published.day_sum += wait;
+        published.day_count += 1;
+        if let Beliefs::WordOfMouth { learning_rate } = self.scenario.choice.beliefs {
+            let home = self.residents.all[resident as usize].settlement;
+            let options = &self.world.settlements[home as usize].options;
+            if let Some(slot) = options.iter().position(|o| o.facility == f) {
+                let i = self.beliefs.wom_slot(home, slot);
+                let b = &mut self.beliefs.wom[i];
+                *b += learning_rate * (wait - *b);
+            }
+        }
+    }
+
+    /// Hook at day end: every facility publishes the day's mean wait.
+    pub(super) fn publish_waits(&mut self) {
+        for p in self.beliefs.published.iter_mut() {
+            // A facility that started no service yesterday had nobody
+            // waiting: it publishes 0 (keeping an old value would lock
+            // patients out of it for good).
+            p.wait = if p.day_count > 0 {
+                p.day_sum / f64::from(p.day_count)
+            } else {
+                0.0
+            };
+            p.day_sum = 0.0;
+            p.day_count = 0;
+        }
+    }
+}
+
+/// Minutes from `t` until the facility next opens.
+fn minutes_until_open(hours: Hours, t: f64) -> f64 {
+    let m = t.rem_euclid(DAY);
+    if m < hours.open_minute {
+        hours.open_minute - m
+    } else if m >= hours.close_minute {
+        DAY - m + hours.open_minute
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_facility_opens_at_its_next_opening() {
+        let hours = Hours {
+            open_minute: 480.0,
+            close_minute: 1020.0,
+        };
+        assert_eq!(minutes_until_open(hours, 0.0), 480.0);
+        assert_eq!(minutes_until_open(hours, 600.0), 0.0);
+        assert_eq!(minutes_until_open(hours, 1020.0), 900.0);
+        assert_eq!(minutes_until_open(hours, DAY + 470.0), 10.0);
+    }
+}
