@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::metrics::describe;
+use crate::metrics::MetricId as M;
+use crate::metrics::{MetricId, describe};
 
 /// One metric's comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,12 +71,12 @@ impl Row {
     /// Whether the metric is a scenario input rather than an outcome
     /// (doctors on duty, the budget): it changes because the scenario does.
     pub fn is_input(&self) -> bool {
-        INPUTS.contains(&self.metric.as_str())
+        INPUTS.iter().any(|m| m.name() == self.metric)
     }
 
     /// Whether the row is one of the headline system outcomes.
     pub fn is_headline(&self) -> bool {
-        self.scope == "system" && HEADLINE.contains(&self.metric.as_str())
+        self.scope == "system" && HEADLINE.iter().any(|m| m.name() == self.metric)
     }
 
     /// `tier county wait_mean_minutes` style label.
@@ -89,20 +90,20 @@ impl Row {
 }
 
 /// The system outcomes a comparison always shows first, in this order.
-pub const HEADLINE: &[&str] = &[
-    "first_contact_grassroots_share",
-    "grassroots_visit_share",
-    "within_county_rate",
-    "bypass_rate",
-    "mean_travel_minutes",
-    "cost_per_episode",
-    "oop_share",
-    "unmet_episodes",
-    "contract_adherence",
+pub const HEADLINE: &[MetricId] = &[
+    M::FirstContactGrassrootsShare,
+    M::GrassrootsVisitShare,
+    M::WithinCountyRate,
+    M::BypassRate,
+    M::MeanTravelMinutes,
+    M::CostPerEpisode,
+    M::OopShare,
+    M::UnmetEpisodes,
+    M::ContractAdherence,
 ];
 
 /// Metrics that restate a scenario's inputs; listed apart, never ranked.
-pub const INPUTS: &[&str] = &["doctors_mean", "budget_total"];
+pub const INPUTS: &[MetricId] = &[M::DoctorsMean, M::BudgetTotal];
 
 /// Which replications were paired.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -300,7 +301,7 @@ pub struct Ranked<'a> {
 pub fn rank(rows: &[Row], k: usize) -> Ranked<'_> {
     let broad = |r: &&Row| matches!(r.scope.as_str(), "system" | "tier");
     let mut headline: Vec<&Row> = rows.iter().filter(|r| r.is_headline()).collect();
-    headline.sort_by_key(|r| HEADLINE.iter().position(|m| *m == r.metric));
+    headline.sort_by_key(|r| HEADLINE.iter().position(|m| m.name() == r.metric));
     let mut others: Vec<&Row> = rows
         .iter()
         .filter(broad)

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::PlotError;
+use crate::metrics::{MetricId, catalogue};
 
 /// A mean with its 95% interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,12 +49,14 @@ impl Stat {
 pub(crate) struct Table {
     path: PathBuf,
     header: Vec<String>,
+    /// Index of the `metric` column.
+    metric: usize,
     rows: Vec<csv::StringRecord>,
 }
 
-/// Reads `path`, keeping the rows whose `metric` column is one of
-/// `metrics` (tables can be large; charts need a few metrics).
-pub(crate) fn read(path: &Path, metrics: &[&str]) -> Result<Table, PlotError> {
+/// Reads `path`, keeping the rows whose `metric` column names one of
+/// `metrics`, by name or alias (tables can be large; charts need a few).
+pub(crate) fn read(path: &Path, metrics: &[MetricId]) -> Result<Table, PlotError> {
     if !path.is_file() {
         return Err(PlotError::Missing(path.to_path_buf()));
     }
@@ -66,12 +69,18 @@ pub(crate) fn read(path: &Path, metrics: &[&str]) -> Result<Table, PlotError> {
     let mut table = Table {
         path: path.to_path_buf(),
         header,
+        metric: 0,
         rows: Vec::new(),
     };
     let metric = table.col("metric")?;
+    table.metric = metric;
     for rec in reader.records() {
         let rec = rec.map_err(bad)?;
-        if rec.get(metric).is_some_and(|m| metrics.contains(&m)) {
+        if rec
+            .get(metric)
+            .and_then(catalogue::find)
+            .is_some_and(|m| metrics.contains(&m.id))
+        {
             table.rows.push(rec);
         }
     }
@@ -107,8 +116,13 @@ impl Table {
         })
     }
 
-    /// The stat of the first row whose columns `keys` hold `values`.
-    pub(crate) fn find(&self, keys: &[(&str, &str)]) -> Result<Option<Stat>, PlotError> {
+    /// The metric a kept row is of.
+    pub(crate) fn metric(&self, row: &csv::StringRecord) -> Option<MetricId> {
+        row.get(self.metric).and_then(catalogue::find).map(|d| d.id)
+    }
+
+    /// The stat of the first row of `metric` whose columns `keys` hold `values`.
+    pub(crate) fn find(&self, metric: MetricId, keys: &[(&str, &str)]) -> Result<Option<Stat>, PlotError> {
         let cols: Vec<(usize, &str)> = keys
             .iter()
             .map(|(k, v)| Ok((self.col(k)?, *v)))
@@ -117,7 +131,7 @@ impl Table {
         Ok(self
             .rows
             .iter()
-            .find(|r| cols.iter().all(|(c, v)| r.get(*c) == Some(*v)))
+            .find(|r| self.metric(r) == Some(metric) && cols.iter().all(|(c, v)| r.get(*c) == Some(*v)))
             .map(stat))
     }
 }

@@ -11,7 +11,8 @@ use std::io;
 
 use serde_json::{Map, Value, json};
 
-use crate::metrics::{RunOutput, Scope, Summary};
+use crate::metrics::catalogue::{self, MetricDef};
+use crate::metrics::{RunOutput, Scope, ScopeKind, Summary};
 use crate::output::Staged;
 use crate::scenario::{Scenario, resolved};
 use crate::world::World;
@@ -275,24 +276,20 @@ fn runs_wide_csv(world: &World, runs: &[RunOutput]) -> io::Result<Vec<u8>> {
     csv_bytes(&header, rows)
 }
 
-/// `daily.csv`: tidy, one row per replication x day x tier x metric.
+/// `daily.csv`: tidy, one row per replication x day x tier x metric (the
+/// catalogue's daily metrics, in its order).
 fn daily_csv(runs: &[RunOutput]) -> io::Result<Vec<u8>> {
+    let daily: Vec<&MetricDef> = catalogue::at(ScopeKind::Daily).collect();
+    let daily = &daily;
     let rows = runs.iter().flat_map(|r| {
         r.daily.iter().flat_map(move |d| {
-            [
-                ("arrivals", d.arrivals),
-                ("mean_wait_minutes", d.mean_wait_minutes),
-                ("max_queue", d.max_queue),
-                ("utilization", d.utilization),
-            ]
-            .into_iter()
-            .map(move |(name, v)| {
+            daily.iter().map(move |m| {
                 vec![
                     r.replication.to_string(),
                     d.day.to_string(),
                     d.tier.name().to_string(),
-                    name.to_string(),
-                    num(v),
+                    m.name.to_string(),
+                    num(d.value(m.id).unwrap_or(f64::NAN)),
                 ]
             })
         })

@@ -8,6 +8,8 @@ use maud::{Markup, html};
 use super::html::{self, Figure};
 use super::write_file_atomic;
 use crate::compare::{self, Row};
+use crate::metrics::MetricId;
+use crate::metrics::MetricId as M;
 use crate::plot::{self, Chart, Difference};
 use crate::scenario::Scenario;
 use crate::sweep::store;
@@ -107,15 +109,15 @@ fn num(s: &str) -> f64 {
 }
 
 /// Metrics a run report shows per tier, in column order.
-const TIER_COLUMNS: [&str; 8] = [
-    "first_contact_share",
-    "arrivals",
-    "wait_mean_minutes",
-    "wait_p90_minutes",
-    "utilization",
-    "referrals_up_out",
-    "admissions",
-    "bed_occupancy",
+const TIER_COLUMNS: [MetricId; 8] = [
+    M::FirstContactShare,
+    M::Arrivals,
+    M::WaitMeanMinutes,
+    M::WaitP90Minutes,
+    M::Utilization,
+    M::ReferralsUpOut,
+    M::Admissions,
+    M::BedOccupancy,
 ];
 
 /// `report.html` of a run folder.
@@ -127,7 +129,7 @@ pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
         .iter()
         .map(|t| {
             let mut row = vec![t.name().to_string()];
-            for metric in TIER_COLUMNS {
+            for metric in TIER_COLUMNS.map(MetricId::name) {
                 let r = tiers.iter().find(|r| r[0] == t.name() && r[1] == metric);
                 row.push(r.map_or("-".into(), |r| pm(metric, &r[2], &r[4], &r[5])));
             }
@@ -135,7 +137,7 @@ pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
         })
         .collect();
     let mut headers = vec!["tier"];
-    headers.extend(TIER_COLUMNS);
+    headers.extend(TIER_COLUMNS.map(MetricId::name));
     let sys_rows: Vec<Vec<String>> = system
         .iter()
         .map(|r| vec![r[0].clone(), pm(&r[0], &r[1], &r[3], &r[4])])
@@ -167,12 +169,12 @@ pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
 }
 
 /// System metrics a sweep report tabulates per point.
-const SWEEP_COLUMNS: [&str; 5] = [
-    "first_contact_grassroots_share",
-    "bypass_rate",
-    "grassroots_visit_share",
-    "mean_travel_minutes",
-    "cost_per_episode",
+const SWEEP_COLUMNS: [MetricId; 5] = [
+    M::FirstContactGrassrootsShare,
+    M::BypassRate,
+    M::GrassrootsVisitShare,
+    M::MeanTravelMinutes,
+    M::CostPerEpisode,
 ];
 
 /// `report.html` of an assembled sweep folder.
@@ -188,7 +190,7 @@ pub fn sweep_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
         .map(|(p, labels)| {
             let mut row = vec![p.to_string()];
             row.extend(labels.iter().cloned());
-            for metric in SWEEP_COLUMNS {
+            for metric in SWEEP_COLUMNS.map(MetricId::name) {
                 // point, columns..., scope, id, metric, mean, sd, ci_low, ci_high, n
                 let r = points
                     .iter()
@@ -200,7 +202,7 @@ pub fn sweep_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
         .collect();
     let mut headers: Vec<&str> = vec!["point"];
     headers.extend(manifest.columns.iter().map(String::as_str));
-    headers.extend(SWEEP_COLUMNS);
+    headers.extend(SWEEP_COLUMNS.map(MetricId::name));
     let body = html! {
         (html::scenario_summary(&scenario))
         p {
