@@ -68,6 +68,7 @@ pub mod output;
 pub mod plot;
 pub mod policy;
 pub mod report;
+pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod spatial;

@@ -35,7 +35,7 @@ pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
     let facilities = tables::read(&dir.join("facilities.csv"), &[M::Utilization, M::BedOccupancy])?;
     let daily = tables::read(&dir.join("daily.csv"), &[M::MaxQueue, M::WaitMeanMinutes])?;
     let t = TierStats::new(&tiers)?;
-    let grassroots = system.find(M::FirstContactGrassrootsShare, &[])?;
+    let grassroots = tables::find(&system, M::FirstContactGrassrootsShare, &[])?;
     let mut out = vec![
         (M::FirstContactShare.name().to_string(), first_contact(&t, grassroots)),
         ("wait_by_tier".to_string(), waits(&t)),
@@ -84,7 +84,7 @@ struct TierStats {
 
 impl TierStats {
     fn new(table: &Table) -> Result<TierStats, PlotError> {
-        let (tier, stat) = (table.col("tier")?, table.stats()?);
+        let (tier, stat) = (table.col("tier")?, tables::stats(table)?);
         let mut stats = BTreeMap::new();
         for r in table.rows() {
             let (Some(t), Some(m)) = (tier_named(r.get(tier).unwrap_or("")), table.metric(r)) else {
@@ -348,7 +348,7 @@ fn daily_lines(daily: &Table, metric: MetricId, title: &str, y_desc: &str) -> Re
 /// coloured by tier; facilities where it is undefined (e.g. no beds) are
 /// left out.
 fn facility_bars(table: &Table, metric: MetricId, title: &str, x_desc: &str) -> Result<Option<Figure>, PlotError> {
-    let (name, tier, stat) = (table.col("facility")?, table.col("tier")?, table.stats()?);
+    let (name, tier, stat) = (table.col("facility")?, table.col("tier")?, tables::stats(table)?);
     let mut rows: Vec<(String, Tier, Stat)> = table
         .rows()
         .iter()

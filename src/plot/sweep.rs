@@ -15,8 +15,8 @@ use super::tables::{self, Stat, intervals_note};
 use super::{PlotError, tier_colour, units};
 use crate::metrics::MetricId;
 use crate::metrics::MetricId as M;
+use crate::results::{self, Manifest};
 use crate::scenario::Tier;
-use crate::sweep::store::{self, Manifest, StoreError};
 
 /// A key metric: where it is in points.csv and how to show it.
 struct Key {
@@ -161,20 +161,14 @@ fn is_grid(m: &Manifest, a: usize, b: usize) -> bool {
 
 /// Named figures of the sweep folder `dir`.
 pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
-    let manifest = store::read_manifest(dir).map_err(|e| match e {
-        StoreError::NotASweep(_) => PlotError::Missing(dir.join("points").join("manifest.json")),
-        other => PlotError::Table {
-            path: dir.join("points").join("manifest.json"),
-            message: other.to_string(),
-        },
-    })?;
+    let manifest = results::read_manifest(dir)?;
     if manifest.points.iter().any(|p| p.len() != manifest.columns.len()) {
         return Ok(Vec::new());
     }
     let metrics: Vec<MetricId> = KEYS.iter().map(|k| k.metric).collect();
     let table = tables::read(&dir.join("points.csv"), &metrics)?;
     let (point, scope, id) = (table.col("point")?, table.col("scope")?, table.col("id")?);
-    let stat = table.stats()?;
+    let stat = tables::stats(&table)?;
     let shape = shape(&manifest);
     let mut out = Vec::new();
     for k in &KEYS {

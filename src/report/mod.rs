@@ -22,6 +22,8 @@ pub mod pages;
 pub mod terminal;
 
 pub use crate::output::write_file_atomic;
+pub use crate::results::runs_csv;
+use crate::results::stats_fields;
 
 /// Name of a scope's subject: "system", a tier or a facility name.
 pub fn scope_label(world: &World, scope: Scope) -> (&'static str, String) {
@@ -46,17 +48,6 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> io::Re
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
-}
-
-fn stats_fields(s: &Summary) -> Vec<String> {
-    vec![
-        s.name.to_string(),
-        num(s.mean),
-        num(s.sd),
-        num(s.ci_low),
-        num(s.ci_high),
-        s.n.to_string(),
-    ]
 }
 
 fn stats_json(s: &Summary) -> Value {
@@ -188,27 +179,6 @@ pub fn write_run(dir: &Staged<'_>, world: &World, runs: &[RunOutput], summaries:
     dir.write("daily.csv", &daily_csv(runs)?)?;
     dir.write("scenario.toml", resolved_toml(&world.scenario).as_bytes())?;
     Ok(())
-}
-
-/// `runs.csv`: one row per replication x scope x metric.
-pub fn runs_csv(world: &World, runs: &[RunOutput], include: impl Fn(Scope) -> bool) -> io::Result<Vec<u8>> {
-    let seed = world.scenario.seed.to_string();
-    let include = &include;
-    let rows = runs.iter().flat_map(|r| {
-        let seed = seed.clone();
-        r.metrics.iter().filter(move |m| include(m.scope)).map(move |m| {
-            let (scope, id) = scope_label(world, m.scope);
-            vec![
-                r.replication.to_string(),
-                seed.clone(),
-                scope.to_string(),
-                id,
-                m.name.to_string(),
-                num(m.value),
-            ]
-        })
-    });
-    csv_bytes(&["replication", "seed", "scope", "id", "metric", "value"], rows)
 }
 
 /// A column name for wide tables, from its parts (`tier`, `county`,
