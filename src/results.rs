@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{MetricId, RunOutput, Scope, Summary, catalogue, describe};
-use crate::report::{num, scope_label};
 use crate::world::World;
 
 /// Columns of a per-replication table.
@@ -29,6 +28,28 @@ pub const RUN_COLUMNS: [&str; 6] = ["replication", "seed", "scope", "id", "metri
 
 /// Columns of a summary, after those naming its subject.
 pub const STATS_COLUMNS: [&str; 5] = ["mean", "sd", "ci_low", "ci_high", "n"];
+
+/// Name of a scope's subject, as the `scope` and `id` columns write it:
+/// ("system", "system"), ("tier", the tier), ("facility", its name) or
+/// ("alliance", its name).
+pub fn scope_label(world: &World, scope: Scope) -> (&'static str, String) {
+    match scope {
+        Scope::System => ("system", "system".to_string()),
+        Scope::Tier(t) => ("tier", t.name().to_string()),
+        Scope::Facility(i) => ("facility", world.facilities[i as usize].name.clone()),
+        Scope::Alliance(i) => ("alliance", world.scenario.alliances[i as usize].clone()),
+    }
+}
+
+/// A table's number: shortest round-trip form, empty when undefined.
+pub fn num(x: f64) -> String {
+    if x.is_finite() { format!("{x}") } else { String::new() }
+}
+
+/// The header of a summary table whose subject is named by `lead`.
+pub fn summary_header<'a>(lead: &[&'a str]) -> Vec<&'a str> {
+    lead.iter().copied().chain(["metric"]).chain(STATS_COLUMNS).collect()
+}
 
 /// A results table that cannot be read.
 #[derive(Debug, thiserror::Error)]

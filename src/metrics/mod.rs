@@ -29,6 +29,18 @@ pub enum Scope {
     Alliance(u32),
 }
 
+impl Scope {
+    /// The kind of scope.
+    pub fn kind(self) -> ScopeKind {
+        match self {
+            Scope::System => ScopeKind::System,
+            Scope::Tier(_) => ScopeKind::Tier,
+            Scope::Facility(_) => ScopeKind::Facility,
+            Scope::Alliance(_) => ScopeKind::Alliance,
+        }
+    }
+}
+
 /// One value of one replication.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Metric {

@@ -12,8 +12,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::report::num;
-use crate::results::{self, TableError};
+use crate::results::{self, TableError, num};
 
 pub use crate::results::Manifest;
 
