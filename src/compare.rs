@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::metrics::describe;
+use crate::metrics::MetricId as M;
+use crate::metrics::{MetricId, describe};
+use crate::results::{self, TableError};
 
 /// One metric's comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,12 +72,12 @@ impl Row {
     /// Whether the metric is a scenario input rather than an outcome
     /// (doctors on duty, the budget): it changes because the scenario does.
     pub fn is_input(&self) -> bool {
-        INPUTS.contains(&self.metric.as_str())
+        INPUTS.iter().any(|m| m.name() == self.metric)
     }
 
     /// Whether the row is one of the headline system outcomes.
     pub fn is_headline(&self) -> bool {
-        self.scope == "system" && HEADLINE.contains(&self.metric.as_str())
+        self.scope == "system" && HEADLINE.iter().any(|m| m.name() == self.metric)
     }
 
     /// `tier county wait_mean_minutes` style label.
@@ -89,20 +91,20 @@ impl Row {
 }
 
 /// The system outcomes a comparison always shows first, in this order.
-pub const HEADLINE: &[&str] = &[
-    "first_contact_grassroots_share",
-    "grassroots_visit_share",
-    "within_county_rate",
-    "bypass_rate",
-    "mean_travel_minutes",
-    "cost_per_episode",
-    "oop_share",
-    "unmet_episodes",
-    "contract_adherence",
+pub const HEADLINE: &[MetricId] = &[
+    M::FirstContactGrassrootsShare,
+    M::GrassrootsVisitShare,
+    M::WithinCountyRate,
+    M::BypassRate,
+    M::MeanTravelMinutes,
+    M::CostPerEpisode,
+    M::OopShare,
+    M::UnmetEpisodes,
+    M::ContractAdherence,
 ];
 
 /// Metrics that restate a scenario's inputs; listed apart, never ranked.
-pub const INPUTS: &[&str] = &["doctors_mean", "budget_total"];
+pub const INPUTS: &[MetricId] = &[M::DoctorsMean, M::BudgetTotal];
 
 /// Which replications were paired.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,39 +191,30 @@ type Values = BTreeMap<Key, BTreeMap<u32, f64>>;
 /// A run's values, its keys in table order, its seed and replications.
 fn read_runs(dir: &Path) -> Result<(Values, Vec<Key>, String, Vec<u32>), CompareError> {
     let path = dir.join("runs.csv");
-    let err = |message: String| CompareError::Table {
+    let rows = results::read_runs(&path).map_err(|e| CompareError::Table {
         path: path.clone(),
-        message,
-    };
-    let mut reader = csv::Reader::from_path(&path)
-        .map_err(|e| err(format!("cannot read ({e}); is this a `tiersim run` output folder?")))?;
-    let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
-    let expected = ["replication", "seed", "scope", "id", "metric", "value"];
-    if headers.iter().collect::<Vec<_>>() != expected {
-        return Err(err(format!("expected columns {}", expected.join(","))));
-    }
+        message: match e {
+            TableError::Missing(_) => "cannot read (not found); is this a `tiersim run` output folder?".into(),
+            TableError::Bad { message, .. } => message,
+        },
+    })?;
     let mut values = Values::new();
     let mut order = Vec::new();
     let mut seed = String::new();
     let mut replications = std::collections::BTreeSet::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| err(format!("row {}: {e}", i + 2)))?;
-        let rep: u32 = rec[0]
-            .parse()
-            .map_err(|_| err(format!("row {}: bad replication", i + 2)))?;
+    for r in rows {
         if seed.is_empty() {
-            seed = rec[1].to_string();
-        } else if seed != rec[1] {
-            return Err(CompareError::MixedSeeds(path.clone(), seed, rec[1].to_string()));
+            seed = r.seed.clone();
+        } else if seed != r.seed {
+            return Err(CompareError::MixedSeeds(path.clone(), seed, r.seed));
         }
-        replications.insert(rep);
-        let key = (rec[2].to_string(), rec[3].to_string(), rec[4].to_string());
-        let value = rec[5].parse::<f64>().unwrap_or(f64::NAN);
+        replications.insert(r.replication);
+        let key = (r.key.scope, r.key.id, r.key.metric);
         let slot = values.entry(key.clone()).or_insert_with(|| {
             order.push(key);
             BTreeMap::new()
         });
-        slot.insert(rep, value);
+        slot.insert(r.replication, r.value);
     }
     Ok((values, order, seed, replications.into_iter().collect()))
 }
@@ -300,7 +293,7 @@ pub struct Ranked<'a> {
 pub fn rank(rows: &[Row], k: usize) -> Ranked<'_> {
     let broad = |r: &&Row| matches!(r.scope.as_str(), "system" | "tier");
     let mut headline: Vec<&Row> = rows.iter().filter(|r| r.is_headline()).collect();
-    headline.sort_by_key(|r| HEADLINE.iter().position(|m| *m == r.metric));
+    headline.sort_by_key(|r| HEADLINE.iter().position(|m| m.name() == r.metric));
     let mut others: Vec<&Row> = rows
         .iter()
         .filter(broad)

@@ -73,6 +73,7 @@ pub mod plot;
 pub mod policy;
 pub mod replicate;
 pub mod report;
+pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod spatial;

@@ -10,43 +10,46 @@ use super::bars::{self, BarSeries, Bars, MarkerSeries};
 use super::canvas::{self, Figure, LegendEntry, Marker, Swatch, Unit};
 use super::lines::{LineSeries, Lines, Style};
 use super::tables::{self, Stat, Table, intervals_note};
-use super::{PlotError, tier_colour, units};
+use super::{PlotError, tier_colour};
+use crate::metrics::MetricId;
+use crate::metrics::MetricId as M;
 use crate::scenario::Tier;
 
-const TIER_METRICS: &[&str] = &[
-    "first_contact_share",
-    "wait_mean_minutes",
-    "wait_p50_minutes",
-    "wait_p90_minutes",
-    "wait_p95_minutes",
-    "fund",
-    "oop",
-    "referrals_up_out",
-    "referrals_down_out",
+/// Tier metrics the charts draw.
+const TIER_METRICS: [MetricId; 9] = [
+    M::FirstContactShare,
+    M::WaitMeanMinutes,
+    M::WaitP50Minutes,
+    M::WaitP90Minutes,
+    M::WaitP95Minutes,
+    M::Fund,
+    M::Oop,
+    M::ReferralsUpOut,
+    M::ReferralsDownOut,
 ];
 
 /// Named figures of the run folder `dir`; charts without data are left out.
 pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
-    let tiers = tables::read(&dir.join("tiers.csv"), TIER_METRICS)?;
-    let system = tables::read(&dir.join("system.csv"), &["first_contact_grassroots_share"])?;
-    let facilities = tables::read(&dir.join("facilities.csv"), &["utilization", "bed_occupancy"])?;
-    let daily = tables::read(&dir.join("daily.csv"), &["max_queue", "mean_wait_minutes"])?;
+    let tiers = tables::read(&dir.join("tiers.csv"), &TIER_METRICS)?;
+    let system = tables::read(&dir.join("system.csv"), &[M::FirstContactGrassrootsShare])?;
+    let facilities = tables::read(&dir.join("facilities.csv"), &[M::Utilization, M::BedOccupancy])?;
+    let daily = tables::read(&dir.join("daily.csv"), &[M::MaxQueue, M::WaitMeanMinutes])?;
     let t = TierStats::new(&tiers)?;
-    let grassroots = system.find(&[("metric", "first_contact_grassroots_share")])?;
+    let grassroots = tables::find(&system, M::FirstContactGrassrootsShare, &[])?;
     let mut out = vec![
-        ("first_contact_share".to_string(), first_contact(&t, grassroots)),
+        (M::FirstContactShare.name().to_string(), first_contact(&t, grassroots)),
         ("wait_by_tier".to_string(), waits(&t)),
     ];
     let daily_title = |what: &str| format!("{what} per tier, by day (mean over replications)");
     let queue = daily_lines(
         &daily,
-        "max_queue",
+        M::MaxQueue,
         &daily_title("Largest queue"),
         "Patients waiting (largest that day)",
     )?;
     let wait = daily_lines(
         &daily,
-        "mean_wait_minutes",
+        M::WaitMeanMinutes,
         &daily_title("Mean wait"),
         "Mean wait (minutes)",
     )?;
@@ -54,13 +57,13 @@ pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
     out.extend(wait.map(|f| ("daily_mean_wait".to_string(), f)));
     let util = facility_bars(
         &facilities,
-        "utilization",
+        M::Utilization,
         "Doctor utilization by facility",
         "Doctor utilization (%)",
     )?;
     let beds = facility_bars(
         &facilities,
-        "bed_occupancy",
+        M::BedOccupancy,
         "Bed occupancy by facility (facilities with beds)",
         "Bed occupancy (%)",
     )?;
@@ -74,20 +77,20 @@ pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
 /// Tier metrics by (tier, metric), for the tiers present in tiers.csv.
 struct TierStats {
     tiers: Vec<Tier>,
-    stats: BTreeMap<(Tier, String), Stat>,
+    stats: BTreeMap<(Tier, MetricId), Stat>,
     /// Replications behind the means.
     n: u32,
 }
 
 impl TierStats {
     fn new(table: &Table) -> Result<TierStats, PlotError> {
-        let (tier, metric, stat) = (table.col("tier")?, table.col("metric")?, table.stats()?);
+        let (tier, stat) = (table.col("tier")?, tables::stats(table)?);
         let mut stats = BTreeMap::new();
         for r in table.rows() {
-            let Some(t) = tier_named(r.get(tier).unwrap_or("")) else {
+            let (Some(t), Some(m)) = (tier_named(r.get(tier).unwrap_or("")), table.metric(r)) else {
                 continue;
             };
-            stats.insert((t, r.get(metric).unwrap_or("").to_string()), stat(r));
+            stats.insert((t, m), stat(r));
         }
         let tiers = Tier::ALL
             .into_iter()
@@ -97,11 +100,8 @@ impl TierStats {
         Ok(TierStats { tiers, stats, n })
     }
 
-    fn get(&self, tier: Tier, metric: &str) -> Stat {
-        self.stats
-            .get(&(tier, metric.to_string()))
-            .copied()
-            .unwrap_or(Stat::NAN)
+    fn get(&self, tier: Tier, metric: MetricId) -> Stat {
+        self.stats.get(&(tier, metric)).copied().unwrap_or(Stat::NAN)
     }
 
     fn names(&self) -> Vec<String> {
@@ -115,8 +115,8 @@ impl TierStats {
     /// One series of a metric over the tiers, scaled by `k`, with intervals
     /// cut to the metric's range (an interval reaching below 0 says
     /// "small", not "negative"; a share's stops at 100%).
-    fn series(&self, metric: &str, k: f64, shade: f64) -> BarSeries {
-        let unit = units::unit_of(metric);
+    fn series(&self, metric: MetricId, k: f64, shade: f64) -> BarSeries {
+        let unit = metric.def().unit;
         let stats: Vec<Stat> = self
             .tiers
             .iter()
@@ -164,7 +164,7 @@ fn first_contact(t: &TierStats, grassroots: Option<Stat>) -> Figure {
         Some(g) => format!("First contact by tier (grassroots: {g:.1}%), with 95% intervals"),
         None => "First contact by tier, with 95% intervals".to_string(),
     };
-    let series = vec![t.series("first_contact_share", 100.0, 0.0)];
+    let series = vec![t.series(M::FirstContactShare, 100.0, 0.0)];
     Figure::Bars(t.bars(
         title,
         series,
@@ -174,11 +174,11 @@ fn first_contact(t: &TierStats, grassroots: Option<Stat>) -> Figure {
 }
 
 fn waits(t: &TierStats) -> Figure {
-    let marker = |metric: &str, marker: Marker| MarkerSeries {
+    let marker = |metric: MetricId, marker: Marker| MarkerSeries {
         marker,
         values: t.tiers.iter().map(|tier| t.get(*tier, metric).mean).collect(),
     };
-    let series = vec![t.series("wait_mean_minutes", 1.0, 0.0)];
+    let series = vec![t.series(M::WaitMeanMinutes, 1.0, 0.0)];
     let mut bars = t.bars(
         "Wait for a doctor by tier: mean (bar, 95% interval) and quantiles".into(),
         series,
@@ -190,20 +190,20 @@ fn waits(t: &TierStats) -> Figure {
         .tiers
         .iter()
         .map(|tier| {
-            let m = |metric: &str| canvas::fmt_num(t.get(*tier, metric).mean, 1);
+            let m = |metric: MetricId| canvas::fmt_num(t.get(*tier, metric).mean, 1);
             format!(
                 "mean {}, p50 {}, p90 {}, p95 {} min",
-                m("wait_mean_minutes"),
-                m("wait_p50_minutes"),
-                m("wait_p90_minutes"),
-                m("wait_p95_minutes")
+                m(M::WaitMeanMinutes),
+                m(M::WaitP50Minutes),
+                m(M::WaitP90Minutes),
+                m(M::WaitP95Minutes)
             )
         })
         .collect();
     bars.markers = vec![
-        marker("wait_p50_minutes", Marker::Circle),
-        marker("wait_p90_minutes", Marker::Triangle),
-        marker("wait_p95_minutes", Marker::Cross),
+        marker(M::WaitP50Minutes, Marker::Circle),
+        marker(M::WaitP90Minutes, Marker::Triangle),
+        marker(M::WaitP95Minutes, Marker::Cross),
     ];
     bars.legend = vec![
         LegendEntry::new("mean", Swatch::Box(RGBColor(150, 150, 150))),
@@ -215,8 +215,8 @@ fn waits(t: &TierStats) -> Figure {
 }
 
 fn money(t: &TierStats) -> Figure {
-    let mut fund = t.series("fund", 1.0, 0.0);
-    let mut oop = t.series("oop", 1.0, 0.55);
+    let mut fund = t.series(M::Fund, 1.0, 0.0);
+    let mut oop = t.series(M::Oop, 1.0, 0.55);
     // Whiskers on stacked segments read as the stack's uncertainty; leave them out.
     fund.intervals = None;
     oop.intervals = None;
@@ -242,8 +242,8 @@ fn money(t: &TierStats) -> Figure {
 /// turned off) and a tier that sent none are left out, not drawn as 0 bars.
 fn referrals(t: &TierStats) -> Figure {
     let title = "Referrals sent by each tier (mean per replication, 95% intervals)";
-    let up = t.series("referrals_up_out", 1.0, 0.0);
-    let down = t.series("referrals_down_out", 1.0, 0.55);
+    let up = t.series(M::ReferralsUpOut, 1.0, 0.0);
+    let down = t.series(M::ReferralsDownOut, 1.0, 0.55);
     let mut unused: Vec<&str> = Vec::new();
     if up.is_empty() {
         unused.push("no tier referred up");
@@ -288,17 +288,12 @@ fn referrals(t: &TierStats) -> Figure {
 }
 
 /// A daily metric per tier, averaged over replications day by day.
-fn daily_lines(daily: &Table, metric: &str, title: &str, y_desc: &str) -> Result<Option<Figure>, PlotError> {
-    let (day, tier, m, value) = (
-        daily.col("day")?,
-        daily.col("tier")?,
-        daily.col("metric")?,
-        daily.col("value")?,
-    );
+fn daily_lines(daily: &Table, metric: MetricId, title: &str, y_desc: &str) -> Result<Option<Figure>, PlotError> {
+    let (day, tier, value) = (daily.col("day")?, daily.col("tier")?, daily.col("value")?);
     let rep = daily.col("replication").ok();
     let mut reps: Vec<&str> = Vec::new();
     let mut sums: BTreeMap<(Tier, i64), (f64, u32)> = BTreeMap::new();
-    for r in daily.rows().iter().filter(|r| r.get(m) == Some(metric)) {
+    for r in daily.rows().iter().filter(|r| daily.metric(r) == Some(metric)) {
         if let Some(id) = rep.and_then(|c| r.get(c))
             && !reps.contains(&id)
         {
@@ -341,7 +336,7 @@ fn daily_lines(daily: &Table, metric: &str, title: &str, y_desc: &str) -> Result
         style: Style::Lines,
         y_from_zero: true,
         legend: true,
-        bounds: canvas_bounds(metric, 1.0),
+        bounds: metric.def().bounds(),
         note: match reps.len() {
             0 => "Day by day mean over replications".into(),
             n => format!("Day by day mean over n = {n} replications"),
@@ -352,22 +347,17 @@ fn daily_lines(daily: &Table, metric: &str, title: &str, y_desc: &str) -> Result
 /// Facilities' `metric` (a share, drawn in %) as bars, largest first,
 /// coloured by tier; facilities where it is undefined (e.g. no beds) are
 /// left out.
-fn facility_bars(table: &Table, metric: &str, title: &str, x_desc: &str) -> Result<Option<Figure>, PlotError> {
-    let (name, tier, m, stat) = (
-        table.col("facility")?,
-        table.col("tier")?,
-        table.col("metric")?,
-        table.stats()?,
-    );
+fn facility_bars(table: &Table, metric: MetricId, title: &str, x_desc: &str) -> Result<Option<Figure>, PlotError> {
+    let (name, tier, stat) = (table.col("facility")?, table.col("tier")?, tables::stats(table)?);
     let mut rows: Vec<(String, Tier, Stat)> = table
         .rows()
         .iter()
-        .filter(|r| r.get(m) == Some(metric))
+        .filter(|r| table.metric(r) == Some(metric))
         .filter_map(|r| {
             Some((
                 r.get(name)?.to_string(),
                 tier_named(r.get(tier)?)?,
-                stat(r).scaled(100.0).clipped(units::unit_of(metric), 100.0),
+                stat(r).scaled(100.0).clipped(metric.def().unit, 100.0),
             ))
         })
         .filter(|(_, _, s)| s.mean.is_finite())
@@ -402,10 +392,4 @@ fn facility_bars(table: &Table, metric: &str, title: &str, x_desc: &str) -> Resu
         note: intervals_note(n, "Means over replications"),
         bounds: Unit::Percent.bounds(),
     })))
-}
-
-/// The valid range of `metric` in drawn units (`k` from its own: 100 for %).
-fn canvas_bounds(metric: &str, k: f64) -> (f64, f64) {
-    let (lo, hi) = units::unit_of(metric).bounds();
-    (lo * k, hi * k)
 }

@@ -13,14 +13,16 @@ use super::labels::axis_label;
 use super::lines::{Heatmap, LineSeries, Lines, Style};
 use super::tables::{self, Stat, intervals_note};
 use super::{PlotError, tier_colour, units};
+use crate::metrics::MetricId;
+use crate::metrics::MetricId as M;
+use crate::results::{self, Manifest};
 use crate::scenario::Tier;
-use crate::sweep::store::{self, Manifest, StoreError};
 
 /// A key metric: where it is in points.csv and how to show it.
 struct Key {
     scope: &'static str,
     id: &'static str,
-    metric: &'static str,
+    metric: MetricId,
     /// Chart file stem.
     name: &'static str,
     /// What it is, for titles and axis labels.
@@ -30,14 +32,14 @@ struct Key {
     scale: f64,
 }
 
-const fn key(
-    scope: &'static str,
-    id: &'static str,
-    metric: &'static str,
-    name: &'static str,
-    label: &'static str,
-    unit: Unit,
-) -> Key {
+/// A tier metric, with its chart's stem and label.
+const fn key(scope: &'static str, id: &'static str, metric: MetricId, name: &'static str, label: &'static str) -> Key {
+    let unit = match metric.def().unit {
+        units::Unit::Share => Unit::Percent,
+        units::Unit::Minutes => Unit::Minutes,
+        units::Unit::Cny => Unit::Cny,
+        _ => Unit::Count,
+    };
     let scale = if matches!(unit, Unit::Percent) { 100.0 } else { 1.0 };
     Key {
         scope,
@@ -50,62 +52,25 @@ const fn key(
     }
 }
 
+/// A system metric, named and labelled as in the catalogue.
+const fn system(metric: MetricId) -> Key {
+    let d = metric.def();
+    key("system", "system", metric, d.name, d.label)
+}
+
 const KEYS: [Key; 7] = [
-    key(
-        "system",
-        "system",
-        "first_contact_grassroots_share",
-        "first_contact_grassroots_share",
-        "Grassroots first contact",
-        Unit::Percent,
-    ),
-    key(
-        "system",
-        "system",
-        "bypass_rate",
-        "bypass_rate",
-        "Bypass rate of mild episodes",
-        Unit::Percent,
-    ),
-    key(
-        "system",
-        "system",
-        "grassroots_visit_share",
-        "grassroots_visit_share",
-        "Grassroots share of visits",
-        Unit::Percent,
-    ),
-    key(
-        "system",
-        "system",
-        "mean_travel_minutes",
-        "mean_travel_minutes",
-        "Mean travel per episode",
-        Unit::Minutes,
-    ),
-    key(
-        "system",
-        "system",
-        "cost_per_episode",
-        "cost_per_episode",
-        "Cost per episode",
-        Unit::Cny,
-    ),
-    key(
-        "system",
-        "system",
-        "oop_share",
-        "oop_share",
-        "Out-of-pocket share",
-        Unit::Percent,
-    ),
+    system(M::FirstContactGrassrootsShare),
+    system(M::BypassRate),
+    system(M::GrassrootsVisitShare),
+    system(M::MeanTravelMinutes),
+    system(M::CostPerEpisode),
+    system(M::OopShare),
     key(
         "tier",
         "county",
-        "wait_mean_minutes",
+        M::WaitMeanMinutes,
         "county_wait_mean_minutes",
         "County mean wait",
-        Unit::Minutes,
     ),
 ];
 
@@ -196,25 +161,14 @@ fn is_grid(m: &Manifest, a: usize, b: usize) -> bool {
 
 /// Named figures of the sweep folder `dir`.
 pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
-    let manifest = store::read_manifest(dir).map_err(|e| match e {
-        StoreError::NotASweep(_) => PlotError::Missing(dir.join("points").join("manifest.json")),
-        other => PlotError::Table {
-            path: dir.join("points").join("manifest.json"),
-            message: other.to_string(),
-        },
-    })?;
+    let manifest = results::read_manifest(dir)?;
     if manifest.points.iter().any(|p| p.len() != manifest.columns.len()) {
         return Ok(Vec::new());
     }
-    let metrics: Vec<&str> = KEYS.iter().map(|k| k.metric).collect();
+    let metrics: Vec<MetricId> = KEYS.iter().map(|k| k.metric).collect();
     let table = tables::read(&dir.join("points.csv"), &metrics)?;
-    let (point, scope, id, metric) = (
-        table.col("point")?,
-        table.col("scope")?,
-        table.col("id")?,
-        table.col("metric")?,
-    );
-    let stat = table.stats()?;
+    let (point, scope, id) = (table.col("point")?, table.col("scope")?, table.col("id")?);
+    let stat = tables::stats(&table)?;
     let shape = shape(&manifest);
     let mut out = Vec::new();
     for k in &KEYS {
@@ -222,14 +176,14 @@ pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
         let rows = table
             .rows()
             .iter()
-            .filter(|r| r.get(scope) == Some(k.scope) && r.get(id) == Some(k.id) && r.get(metric) == Some(k.metric));
+            .filter(|r| r.get(scope) == Some(k.scope) && r.get(id) == Some(k.id) && table.metric(r) == Some(k.metric));
         for r in rows {
             if let Some(slot) = r
                 .get(point)
                 .and_then(|p| p.parse::<usize>().ok())
                 .and_then(|p| per_point.get_mut(p))
             {
-                *slot = stat(r).scaled(k.scale).clipped(units::unit_of(k.metric), k.scale);
+                *slot = stat(r).scaled(k.scale).clipped(k.metric.def().unit, k.scale);
             }
         }
         if per_point.iter().all(|s| !s.mean.is_finite()) {

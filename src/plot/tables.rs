@@ -1,8 +1,10 @@
 //! Reading the summary tables charts are drawn from.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::PlotError;
+use crate::metrics::MetricId;
+use crate::results::TableError;
 
 /// A mean with its 95% interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,82 +46,41 @@ impl Stat {
     };
 }
 
-/// The rows of a CSV file that charts need.
-pub(crate) struct Table {
-    path: PathBuf,
-    header: Vec<String>,
-    rows: Vec<csv::StringRecord>,
-}
+pub(crate) use crate::results::Table;
 
-/// Reads `path`, keeping the rows whose `metric` column is one of
-/// `metrics` (tables can be large; charts need a few metrics).
-pub(crate) fn read(path: &Path, metrics: &[&str]) -> Result<Table, PlotError> {
-    if !path.is_file() {
-        return Err(PlotError::Missing(path.to_path_buf()));
-    }
-    let bad = |e: csv::Error| PlotError::Table {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut reader = csv::Reader::from_path(path).map_err(bad)?;
-    let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(str::to_string).collect();
-    let mut table = Table {
-        path: path.to_path_buf(),
-        header,
-        rows: Vec::new(),
-    };
-    let metric = table.col("metric")?;
-    for rec in reader.records() {
-        let rec = rec.map_err(bad)?;
-        if rec.get(metric).is_some_and(|m| metrics.contains(&m)) {
-            table.rows.push(rec);
+impl From<TableError> for PlotError {
+    fn from(e: TableError) -> PlotError {
+        match e {
+            TableError::Missing(path) => PlotError::Missing(path),
+            TableError::Bad { path, message } => PlotError::Table { path, message },
         }
     }
-    Ok(table)
 }
 
-impl Table {
-    /// Index of a column.
-    pub(crate) fn col(&self, name: &str) -> Result<usize, PlotError> {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| PlotError::Table {
-                path: self.path.clone(),
-                message: format!("no column `{name}`"),
-            })
-    }
+/// Reads `path`, keeping the rows of `metrics` (by name or alias; tables
+/// can be large, charts need a few metrics).
+pub(crate) fn read(path: &Path, metrics: &[MetricId]) -> Result<Table, PlotError> {
+    Ok(Table::read(path, Some(metrics))?)
+}
 
-    /// The rows kept.
-    pub(crate) fn rows(&self) -> &[csv::StringRecord] {
-        &self.rows
-    }
+/// A reader of the mean and interval of a row of `table`.
+pub(crate) fn stats(table: &Table) -> Result<impl Fn(&csv::StringRecord) -> Stat + use<>, PlotError> {
+    let stats = table.stats()?;
+    Ok(move |r: &csv::StringRecord| {
+        let s = stats(r);
+        Stat {
+            mean: s.mean,
+            lo: s.ci_low,
+            hi: s.ci_high,
+            n: s.n,
+        }
+    })
+}
 
-    /// A reader of `mean`, `ci_low`, `ci_high` of a row.
-    pub(crate) fn stats(&self) -> Result<impl Fn(&csv::StringRecord) -> Stat + use<>, PlotError> {
-        let (m, lo, hi) = (self.col("mean")?, self.col("ci_low")?, self.col("ci_high")?);
-        let n = self.col("n").ok();
-        Ok(move |r: &csv::StringRecord| Stat {
-            mean: num(r.get(m)),
-            lo: num(r.get(lo)),
-            hi: num(r.get(hi)),
-            n: n.and_then(|c| r.get(c)).and_then(|v| v.parse().ok()).unwrap_or(0),
-        })
-    }
-
-    /// The stat of the first row whose columns `keys` hold `values`.
-    pub(crate) fn find(&self, keys: &[(&str, &str)]) -> Result<Option<Stat>, PlotError> {
-        let cols: Vec<(usize, &str)> = keys
-            .iter()
-            .map(|(k, v)| Ok((self.col(k)?, *v)))
-            .collect::<Result<_, PlotError>>()?;
-        let stat = self.stats()?;
-        Ok(self
-            .rows
-            .iter()
-            .find(|r| cols.iter().all(|(c, v)| r.get(*c) == Some(*v)))
-            .map(stat))
-    }
+/// The stat of the first row of `metric` whose columns `keys` hold their values.
+pub(crate) fn find(table: &Table, metric: MetricId, keys: &[(&str, &str)]) -> Result<Option<Stat>, PlotError> {
+    let stat = stats(table)?;
+    Ok(table.find(metric, keys)?.map(stat))
 }
 
 /// The footnote of a chart of means over `n` replications: "95% intervals
@@ -137,7 +98,4 @@ pub(crate) fn replications<'a>(stats: impl IntoIterator<Item = &'a Stat>) -> u32
     stats.into_iter().map(|s| s.n).max().unwrap_or(0)
 }
 
-/// A CSV number; empty or unreadable fields are undefined (NaN).
-pub(crate) fn num(field: Option<&str>) -> f64 {
-    field.and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN)
-}
+pub(crate) use crate::results::number as num;

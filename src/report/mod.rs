@@ -11,7 +11,9 @@ use std::io;
 
 use serde_json::{Map, Value, json};
 
-use crate::metrics::{RunOutput, Scope, Summary};
+use crate::metrics::MetricId as M;
+use crate::metrics::catalogue::{self, MetricDef};
+use crate::metrics::{MetricId, RunOutput, Scope, ScopeKind, Summary};
 use crate::output::Staged;
 use crate::scenario::{Scenario, resolved};
 use crate::world::World;
@@ -21,21 +23,8 @@ pub mod pages;
 pub mod terminal;
 
 pub use crate::output::write_file_atomic;
-
-/// Name of a scope's subject: "system", a tier or a facility name.
-pub fn scope_label(world: &World, scope: Scope) -> (&'static str, String) {
-    match scope {
-        Scope::System => ("system", "system".to_string()),
-        Scope::Tier(t) => ("tier", t.name().to_string()),
-        Scope::Facility(i) => ("facility", world.facilities[i as usize].name.clone()),
-        Scope::Alliance(i) => ("alliance", world.scenario.alliances[i as usize].clone()),
-    }
-}
-
-/// A CSV number: shortest round-trip form, empty when undefined.
-pub fn num(x: f64) -> String {
-    if x.is_finite() { format!("{x}") } else { String::new() }
-}
+pub use crate::results::{num, runs_csv, scope_label};
+use crate::results::{stats_fields, summary_header};
 
 /// Writes a CSV built from rows of already-formatted fields.
 fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> io::Result<Vec<u8>> {
@@ -45,17 +34,6 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> io::Re
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
-}
-
-fn stats_fields(s: &Summary) -> Vec<String> {
-    vec![
-        s.name.to_string(),
-        num(s.mean),
-        num(s.sd),
-        num(s.ci_low),
-        num(s.ci_high),
-        s.n.to_string(),
-    ]
 }
 
 fn stats_json(s: &Summary) -> Value {
@@ -125,89 +103,52 @@ pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
     out
 }
 
+/// The columns naming a summary's subject at a kind of scope.
+fn subject_columns(kind: ScopeKind) -> &'static [&'static str] {
+    match kind {
+        ScopeKind::Tier => &["tier"],
+        ScopeKind::Facility => &["facility", "tier", "region"],
+        ScopeKind::Alliance => &["alliance"],
+        ScopeKind::System | ScopeKind::Daily => &[],
+    }
+}
+
+/// The values of [`subject_columns`] for `scope`.
+fn subject(world: &World, scope: Scope) -> Vec<String> {
+    match scope {
+        Scope::System => Vec::new(),
+        Scope::Tier(t) => vec![t.name().to_string()],
+        Scope::Facility(i) => {
+            let f = &world.facilities[i as usize];
+            let region = world.scenario.regions[f.region.0 as usize].name.clone();
+            vec![f.name.clone(), f.tier.name().to_string(), region]
+        }
+        Scope::Alliance(i) => vec![world.scenario.alliances[i as usize].clone()],
+    }
+}
+
 /// Writes every output of a run into `dir` (not yet committed).
 pub fn write_run(dir: &Staged<'_>, world: &World, runs: &[RunOutput], summaries: &[Summary]) -> io::Result<()> {
     dir.write("summary.json", &summary_json(world, summaries))?;
-    let tiers = summaries.iter().filter_map(|m| match m.scope {
-        Scope::Tier(t) => {
-            let mut row = vec![t.name().to_string()];
+    let tables = [
+        ("tiers.csv", ScopeKind::Tier),
+        ("facilities.csv", ScopeKind::Facility),
+        ("alliances.csv", ScopeKind::Alliance),
+        ("system.csv", ScopeKind::System),
+    ];
+    for (file, kind) in tables {
+        let rows = summaries.iter().filter(|m| m.scope.kind() == kind).map(|m| {
+            let mut row = subject(world, m.scope);
             row.extend(stats_fields(m));
-            Some(row)
-        }
-        _ => None,
-    });
-    dir.write(
-        "tiers.csv",
-        &csv_bytes(&["tier", "metric", "mean", "sd", "ci_low", "ci_high", "n"], tiers)?,
-    )?;
-    let facilities = summaries.iter().filter_map(|m| match m.scope {
-        Scope::Facility(i) => {
-            let f = &world.facilities[i as usize];
-            let mut row = vec![
-                f.name.clone(),
-                f.tier.name().to_string(),
-                world.scenario.regions[f.region.0 as usize].name.clone(),
-            ];
-            row.extend(stats_fields(m));
-            Some(row)
-        }
-        _ => None,
-    });
-    dir.write(
-        "facilities.csv",
-        &csv_bytes(
-            &[
-                "facility", "tier", "region", "metric", "mean", "sd", "ci_low", "ci_high", "n",
-            ],
-            facilities,
-        )?,
-    )?;
-    let alliances = summaries.iter().filter_map(|m| match m.scope {
-        Scope::Alliance(i) => {
-            let mut row = vec![world.scenario.alliances[i as usize].clone()];
-            row.extend(stats_fields(m));
-            Some(row)
-        }
-        _ => None,
-    });
-    dir.write(
-        "alliances.csv",
-        &csv_bytes(
-            &["alliance", "metric", "mean", "sd", "ci_low", "ci_high", "n"],
-            alliances,
-        )?,
-    )?;
-    let system = summaries.iter().filter(|m| m.scope == Scope::System).map(stats_fields);
-    dir.write(
-        "system.csv",
-        &csv_bytes(&["metric", "mean", "sd", "ci_low", "ci_high", "n"], system)?,
-    )?;
+            row
+        });
+        dir.write(file, &csv_bytes(&summary_header(subject_columns(kind)), rows)?)?;
+    }
     dir.write("runs.csv", &runs_csv(world, runs, |_| true)?)?;
     dir.write("runs_wide.csv", &runs_wide_csv(world, runs)?)?;
     dir.write("daily.csv", &daily_csv(runs)?)?;
     dir.write("scenario.toml", resolved_toml(&world.scenario).as_bytes())?;
     Ok(())
-}
-
-/// `runs.csv`: one row per replication x scope x metric.
-pub fn runs_csv(world: &World, runs: &[RunOutput], include: impl Fn(Scope) -> bool) -> io::Result<Vec<u8>> {
-    let seed = world.scenario.seed.to_string();
-    let include = &include;
-    let rows = runs.iter().flat_map(|r| {
-        let seed = seed.clone();
-        r.metrics.iter().filter(move |m| include(m.scope)).map(move |m| {
-            let (scope, id) = scope_label(world, m.scope);
-            vec![
-                r.replication.to_string(),
-                seed.clone(),
-                scope.to_string(),
-                id,
-                m.name.to_string(),
-                num(m.value),
-            ]
-        })
-    });
-    csv_bytes(&["replication", "seed", "scope", "id", "metric", "value"], rows)
 }
 
 /// A column name for wide tables, from its parts (`tier`, `county`,
@@ -275,24 +216,20 @@ fn runs_wide_csv(world: &World, runs: &[RunOutput]) -> io::Result<Vec<u8>> {
     csv_bytes(&header, rows)
 }
 
-/// `daily.csv`: tidy, one row per replication x day x tier x metric.
+/// `daily.csv`: tidy, one row per replication x day x tier x metric (the
+/// catalogue's daily metrics, in its order).
 fn daily_csv(runs: &[RunOutput]) -> io::Result<Vec<u8>> {
+    let daily: Vec<&MetricDef> = catalogue::at(ScopeKind::Daily).collect();
+    let daily = &daily;
     let rows = runs.iter().flat_map(|r| {
         r.daily.iter().flat_map(move |d| {
-            [
-                ("arrivals", d.arrivals),
-                ("mean_wait_minutes", d.mean_wait_minutes),
-                ("max_queue", d.max_queue),
-                ("utilization", d.utilization),
-            ]
-            .into_iter()
-            .map(move |(name, v)| {
+            daily.iter().map(move |m| {
                 vec![
                     r.replication.to_string(),
                     d.day.to_string(),
                     d.tier.name().to_string(),
-                    name.to_string(),
-                    num(v),
+                    m.name.to_string(),
+                    num(d.value(m.id).unwrap_or(f64::NAN)),
                 ]
             })
         })
@@ -344,40 +281,78 @@ pub fn grouped(x: f64, digits: usize) -> String {
     out
 }
 
-/// The compact per-tier table `tiersim run` prints.
-pub fn tier_table(world: &World, summaries: &[Summary]) -> String {
-    let s = &world.scenario;
-    let get = |scope: Scope, name: &str| summaries.iter().find(|m| m.scope == scope && m.name == name);
-    let half = |m: &Summary| (m.ci_high - m.ci_low) / 2.0;
-    let pm = |m: Option<&Summary>, scale: f64, digits: usize, unit: &str| match m {
+/// A summary of one metric, if present.
+fn get(summaries: &[Summary], scope: Scope, id: MetricId) -> Option<&Summary> {
+    summaries.iter().find(|m| m.scope == scope && m.name == id.name())
+}
+
+fn half(m: &Summary) -> f64 {
+    (m.ci_high - m.ci_low) / 2.0
+}
+
+/// "31.2% ±1.1" style: the mean and half-width times `scale`.
+fn pm(m: Option<&Summary>, scale: f64, digits: usize, unit: &str) -> String {
+    match m {
         Some(m) if m.mean.is_finite() && half(m).is_finite() => {
             format!("{:.*}{unit} ±{:.*}", digits, m.mean * scale, digits, half(m) * scale)
         }
         Some(m) if m.mean.is_finite() => format!("{:.*}{unit}", digits, m.mean * scale),
         _ => "-".into(),
-    };
-    let count = |m: Option<&Summary>| m.map_or_else(|| "-".into(), |m| thousands(m.mean));
+    }
+}
+
+fn count(m: Option<&Summary>) -> String {
+    m.map_or_else(|| "-".into(), |m| thousands(m.mean))
+}
+
+/// One row per tier of the table `tiersim run` prints.
+fn tier_rows(world: &World, summaries: &[Summary]) -> Vec<Vec<String>> {
+    let s = &world.scenario;
     let days = f64::from(s.days - s.warmup_days);
-    let rows: Vec<Vec<String>> = crate::scenario::Tier::ALL
+    crate::scenario::Tier::ALL
         .into_iter()
         .map(|tier| {
             let scope = Scope::Tier(tier);
+            let get = |id| get(summaries, scope, id);
             let sites = world.facilities.iter().filter(|f| f.tier == tier).count();
             let visits =
-                get(scope, "arrivals").map(|m| format!("{} ±{}", thousands(m.mean / days), thousands(half(m) / days)));
+                get(M::Arrivals).map(|m| format!("{} ±{}", thousands(m.mean / days), thousands(half(m) / days)));
             vec![
                 tier.name().to_string(),
                 sites.to_string(),
-                pm(get(scope, "first_contact_share"), 100.0, 1, "%"),
+                pm(get(M::FirstContactShare), 100.0, 1, "%"),
                 visits.unwrap_or_else(|| "-".into()),
-                pm(get(scope, "wait_mean_minutes"), 1.0, 1, ""),
-                get(scope, "wait_p90_minutes").map_or_else(|| "-".into(), |m| format!("{:.1}", m.mean)),
-                pm(get(scope, "utilization"), 100.0, 1, "%"),
-                count(get(scope, "referrals_up_out")),
-                count(get(scope, "admissions")),
+                pm(get(M::WaitMeanMinutes), 1.0, 1, ""),
+                get(M::WaitP90Minutes).map_or_else(|| "-".into(), |m| format!("{:.1}", m.mean)),
+                pm(get(M::Utilization), 100.0, 1, "%"),
+                count(get(M::ReferralsUpOut)),
+                count(get(M::Admissions)),
             ]
         })
-        .collect();
+        .collect()
+}
+
+/// The system line of the table `tiersim run` prints: (heading, cell).
+fn system_cells(summaries: &[Summary]) -> [(&'static str, String); 7] {
+    let sys = |id, scale: f64, digits: usize, unit: &str| pm(get(summaries, Scope::System, id), scale, digits, unit);
+    [
+        (
+            "grassroots first contact",
+            sys(M::FirstContactGrassrootsShare, 100.0, 1, "%"),
+        ),
+        ("within county", sys(M::WithinCountyRate, 100.0, 1, "%")),
+        ("bypass", sys(M::BypassRate, 100.0, 1, "%")),
+        ("travel min", sys(M::MeanTravelMinutes, 1.0, 1, "")),
+        ("cost/episode CNY", sys(M::CostPerEpisode, 1.0, 0, "")),
+        ("out-of-pocket share", sys(M::OopShare, 100.0, 1, "%")),
+        ("unmet episodes", count(get(summaries, Scope::System, M::UnmetEpisodes))),
+    ]
+}
+
+/// The compact per-tier table `tiersim run` prints.
+pub fn tier_table(world: &World, summaries: &[Summary]) -> String {
+    let s = &world.scenario;
+    let rows = tier_rows(world, summaries);
     let header = [
         "tier",
         "sites",
@@ -389,19 +364,7 @@ pub fn tier_table(world: &World, summaries: &[Summary]) -> String {
         "referred up",
         "admissions",
     ];
-    let sys = |name: &str, scale: f64, digits: usize, unit: &str| pm(get(Scope::System, name), scale, digits, unit);
-    let system = [
-        (
-            "grassroots first contact",
-            sys("first_contact_grassroots_share", 100.0, 1, "%"),
-        ),
-        ("within county", sys("within_county_rate", 100.0, 1, "%")),
-        ("bypass", sys("bypass_rate", 100.0, 1, "%")),
-        ("travel min", sys("mean_travel_minutes", 1.0, 1, "")),
-        ("cost/episode CNY", sys("cost_per_episode", 1.0, 0, "")),
-        ("out-of-pocket share", sys("oop_share", 100.0, 1, "%")),
-        ("unmet episodes", count(get(Scope::System, "unmet_episodes"))),
-    ];
+    let system = system_cells(summaries);
     let mut out = String::new();
     let _ = writeln!(
         out,

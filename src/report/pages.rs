@@ -8,9 +8,11 @@ use maud::{Markup, html};
 use super::html::{self, Figure};
 use super::write_file_atomic;
 use crate::compare::{self, Row};
+use crate::metrics::MetricId;
+use crate::metrics::MetricId as M;
 use crate::plot::{self, Chart, Difference};
+use crate::results::{self, Stats, Table, TableError};
 use crate::scenario::Scenario;
-use crate::sweep::store;
 
 /// Errors building charts or a report. Fatal for the command.
 #[derive(Debug, thiserror::Error)]
@@ -75,15 +77,13 @@ fn load_scenario(dir: &Path) -> Result<Scenario, PageError> {
     Scenario::load(&path).map_err(|e| table_err(&path, e))
 }
 
-/// Rows of a CSV file, header excluded.
-fn csv_rows(path: &Path) -> Result<Vec<Vec<String>>, PageError> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| table_err(path, e))?;
-    r.records()
-        .map(|rec| {
-            rec.map(|r| r.iter().map(str::to_string).collect())
-                .map_err(|e| table_err(path, e))
-        })
-        .collect()
+impl From<TableError> for PageError {
+    fn from(e: TableError) -> PageError {
+        match e {
+            TableError::Missing(path) => table_err(&path, "not found"),
+            TableError::Bad { path, message } => PageError::Table { path, message },
+        }
+    }
 }
 
 fn figures(charts: &[Chart]) -> Markup {
@@ -98,47 +98,47 @@ fn figures(charts: &[Chart]) -> Markup {
 }
 
 /// Mean with its interval half-width, formatted for the metric's unit.
-fn pm(metric: &str, mean: &str, lo: &str, hi: &str) -> String {
-    html::estimate(metric, num(mean), (num(hi) - num(lo)) / 2.0)
-}
-
-fn num(s: &str) -> f64 {
-    s.parse().unwrap_or(f64::NAN)
+fn pm(metric: &str, s: Stats) -> String {
+    html::estimate(metric, s.mean, (s.ci_high - s.ci_low) / 2.0)
 }
 
 /// Metrics a run report shows per tier, in column order.
-const TIER_COLUMNS: [&str; 8] = [
-    "first_contact_share",
-    "arrivals",
-    "wait_mean_minutes",
-    "wait_p90_minutes",
-    "utilization",
-    "referrals_up_out",
-    "admissions",
-    "bed_occupancy",
+const TIER_COLUMNS: [MetricId; 8] = [
+    M::FirstContactShare,
+    M::Arrivals,
+    M::WaitMeanMinutes,
+    M::WaitP90Minutes,
+    M::Utilization,
+    M::ReferralsUpOut,
+    M::Admissions,
+    M::BedOccupancy,
 ];
 
 /// `report.html` of a run folder.
 pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
     let scenario = load_scenario(dir)?;
-    let tiers = csv_rows(&dir.join("tiers.csv"))?;
-    let system = csv_rows(&dir.join("system.csv"))?;
-    let tier_rows: Vec<Vec<String>> = crate::scenario::Tier::ALL
-        .iter()
-        .map(|t| {
-            let mut row = vec![t.name().to_string()];
-            for metric in TIER_COLUMNS {
-                let r = tiers.iter().find(|r| r[0] == t.name() && r[1] == metric);
-                row.push(r.map_or("-".into(), |r| pm(metric, &r[2], &r[4], &r[5])));
-            }
-            row
-        })
-        .collect();
+    let tiers = Table::read(&dir.join("tiers.csv"), Some(&TIER_COLUMNS))?;
+    let system = Table::read(&dir.join("system.csv"), None)?;
+    let (tier_stats, sys_stats) = (tiers.stats()?, system.stats()?);
+    let mut tier_rows: Vec<Vec<String>> = Vec::new();
+    for t in crate::scenario::Tier::ALL {
+        let mut row = vec![t.name().to_string()];
+        for metric in TIER_COLUMNS {
+            let r = tiers.find(metric, &[("tier", t.name())])?;
+            row.push(r.map_or("-".into(), |r| pm(metric.name(), tier_stats(r))));
+        }
+        tier_rows.push(row);
+    }
     let mut headers = vec!["tier"];
-    headers.extend(TIER_COLUMNS);
+    headers.extend(TIER_COLUMNS.map(MetricId::name));
+    let name = system.col("metric")?;
     let sys_rows: Vec<Vec<String>> = system
+        .rows()
         .iter()
-        .map(|r| vec![r[0].clone(), pm(&r[0], &r[1], &r[3], &r[4])])
+        .map(|r| {
+            let metric = r.get(name).unwrap_or_default();
+            vec![metric.to_string(), pm(metric, sys_stats(r))]
+        })
         .collect();
     let tables = [
         "summary.json",
@@ -167,40 +167,34 @@ pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
 }
 
 /// System metrics a sweep report tabulates per point.
-const SWEEP_COLUMNS: [&str; 5] = [
-    "first_contact_grassroots_share",
-    "bypass_rate",
-    "grassroots_visit_share",
-    "mean_travel_minutes",
-    "cost_per_episode",
+const SWEEP_COLUMNS: [MetricId; 5] = [
+    M::FirstContactGrassrootsShare,
+    M::BypassRate,
+    M::GrassrootsVisitShare,
+    M::MeanTravelMinutes,
+    M::CostPerEpisode,
 ];
 
 /// `report.html` of an assembled sweep folder.
 pub fn sweep_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
     let scenario = load_scenario(dir)?;
-    let manifest = store::read_manifest(dir).map_err(|e| table_err(dir, e))?;
-    let points = csv_rows(&dir.join("points.csv"))?;
-    let k = manifest.columns.len();
-    let rows: Vec<Vec<String>> = manifest
-        .points
-        .iter()
-        .enumerate()
-        .map(|(p, labels)| {
-            let mut row = vec![p.to_string()];
-            row.extend(labels.iter().cloned());
-            for metric in SWEEP_COLUMNS {
-                // point, columns..., scope, id, metric, mean, sd, ci_low, ci_high, n
-                let r = points
-                    .iter()
-                    .find(|r| r[0] == p.to_string() && r[k + 1] == "system" && r[k + 3] == metric);
-                row.push(r.map_or("-".into(), |r| pm(metric, &r[k + 4], &r[k + 6], &r[k + 7])));
-            }
-            row
-        })
-        .collect();
+    let manifest = results::read_manifest(dir)?;
+    let points = Table::read(&dir.join("points.csv"), Some(&SWEEP_COLUMNS))?;
+    let stats = points.stats()?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (p, labels) in manifest.points.iter().enumerate() {
+        let mut row = vec![p.to_string()];
+        row.extend(labels.iter().cloned());
+        let point = p.to_string();
+        for metric in SWEEP_COLUMNS {
+            let r = points.find(metric, &[("point", &point), ("scope", "system")])?;
+            row.push(r.map_or("-".into(), |r| pm(metric.name(), stats(r))));
+        }
+        rows.push(row);
+    }
     let mut headers: Vec<&str> = vec!["point"];
     headers.extend(manifest.columns.iter().map(String::as_str));
-    headers.extend(SWEEP_COLUMNS);
+    headers.extend(SWEEP_COLUMNS.map(MetricId::name));
     let body = html! {
         (html::scenario_summary(&scenario))
         p {

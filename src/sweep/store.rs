@@ -12,27 +12,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use crate::results::{self, TableError, num};
 
-use crate::metrics::describe;
-use crate::report::num;
-
-/// What a sweep folder holds results of.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Sweep name.
-    pub sweep: String,
-    /// Hash of everything that determines the results.
-    pub fingerprint: String,
-    /// Replications per point.
-    pub replications: u32,
-    /// Scenario seed (the same at every point).
-    pub seed: u64,
-    /// Key paths varied.
-    pub columns: Vec<String>,
-    /// Each point's values, as text.
-    pub points: Vec<Vec<String>>,
-}
+pub use crate::results::Manifest;
 
 /// Errors reading or writing a sweep folder. Fatal for the command.
 #[derive(Debug, thiserror::Error)]
@@ -159,42 +141,24 @@ impl Store {
             path: self.dir.clone(),
             source: io::Error::other(e.to_string()),
         };
-        runs.write_record(header(&["replication", "seed", "scope", "id", "metric", "value"]))
-            .map_err(csv_err)?;
-        points
-            .write_record(header(&[
-                "scope", "id", "metric", "mean", "sd", "ci_low", "ci_high", "n",
-            ]))
-            .map_err(csv_err)?;
+        runs.write_record(header(&results::RUN_COLUMNS)).map_err(csv_err)?;
+        let summary: Vec<&str> = ["scope", "id", "metric"]
+            .into_iter()
+            .chain(results::STATS_COLUMNS)
+            .collect();
+        points.write_record(header(&summary)).map_err(csv_err)?;
         for (p, labels) in self.manifest.points.iter().enumerate() {
-            let path = Store::point_path(&self.dir, p);
-            let mut reader = csv::Reader::from_path(&path).map_err(csv_err)?;
-            let mut groups: Vec<(Vec<String>, Vec<f64>)> = Vec::new();
-            let mut index = std::collections::HashMap::new();
-            for rec in reader.records() {
-                let rec = rec.map_err(csv_err)?;
-                let fields: Vec<&str> = rec.iter().collect();
-                let mut row = vec![p.to_string()];
-                row.extend(labels.iter().cloned());
-                row.extend(fields.iter().map(|s| s.to_string()));
-                runs.write_record(&row).map_err(csv_err)?;
-                // fields: replication, seed, scope, id, metric, value
-                let key = vec![fields[2].to_string(), fields[3].to_string(), fields[4].to_string()];
-                let value = fields[5].parse::<f64>().unwrap_or(f64::NAN);
-                let slot = *index.entry(key.clone()).or_insert_with(|| {
-                    groups.push((key, Vec::new()));
-                    groups.len() - 1
-                });
-                groups[slot].1.push(value);
+            let rows = results::read_runs(&Store::point_path(&self.dir, p)).map_err(|e| table_err(&self.dir, e))?;
+            let lead = || std::iter::once(p.to_string()).chain(labels.iter().cloned());
+            for r in &rows {
+                runs.write_record(lead().chain(r.fields())).map_err(csv_err)?;
             }
-            for (key, values) in groups {
-                let (mean, sd, lo, hi, n) = describe(values);
-                wide.add(p, &key, mean);
-                let mut row = vec![p.to_string()];
-                row.extend(labels.iter().cloned());
-                row.extend(key);
-                row.extend([num(mean), num(sd), num(lo), num(hi), n.to_string()]);
-                points.write_record(&row).map_err(csv_err)?;
+            for (key, stats) in results::summarise(&rows) {
+                wide.add(p, key, stats.mean);
+                let key = [key.scope.clone(), key.id.clone(), key.metric.clone()];
+                points
+                    .write_record(lead().chain(key).chain(stats.fields()))
+                    .map_err(csv_err)?;
             }
         }
         let runs = runs.into_inner().map_err(|e| csv_err(e.into_error().into()))?;
@@ -219,11 +183,10 @@ struct Wide {
 
 impl Wide {
     /// Records the mean of (scope, id, metric) at point `p`.
-    fn add(&mut self, p: usize, key: &[String], mean: f64) {
-        let [scope, id, metric] = key else { return };
-        let name = match scope.as_str() {
-            "system" => crate::report::wide_name(&["system", metric]),
-            "tier" | "alliance" => crate::report::wide_name(&[scope, id, metric]),
+    fn add(&mut self, p: usize, key: &results::Key, mean: f64) {
+        let name = match key.scope.as_str() {
+            "system" => crate::report::wide_name(&["system", &key.metric]),
+            "tier" | "alliance" => crate::report::wide_name(&[&key.scope, &key.id, &key.metric]),
             _ => return,
         };
         let next = self.columns.len();
@@ -264,15 +227,23 @@ fn done_in(dir: &Path, total: usize) -> BTreeSet<usize> {
 
 /// The manifest of a sweep folder.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
-    let path = dir.join("points").join("manifest.json");
-    if !path.is_file() {
-        return Err(StoreError::NotASweep(dir.to_path_buf()));
+    results::read_manifest(dir).map_err(|e| table_err(dir, e))
+}
+
+fn table_err(dir: &Path, e: TableError) -> StoreError {
+    match e {
+        TableError::Missing(_) if !dir.join("points").join("manifest.json").is_file() => {
+            StoreError::NotASweep(dir.to_path_buf())
+        }
+        TableError::Missing(path) => StoreError::Io {
+            path,
+            source: io::Error::from(io::ErrorKind::NotFound),
+        },
+        TableError::Bad { path, message } => StoreError::Io {
+            path,
+            source: io::Error::other(message),
+        },
     }
-    let bytes = fs::read(&path).map_err(io_err(&path))?;
-    serde_json::from_slice(&bytes).map_err(|e| StoreError::Io {
-        path: path.clone(),
-        source: io::Error::other(e.to_string()),
-    })
 }
 
 /// Combines shard folders into `out`: copies every saved point (and the

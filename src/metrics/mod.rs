@@ -11,6 +11,11 @@ use hdrhistogram::Histogram;
 use crate::scenario::Tier;
 use crate::world::World;
 
+pub mod catalogue;
+
+use catalogue::MetricId as M;
+pub use catalogue::{MetricId, ScopeKind, Unit};
+
 /// Where a metric applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
@@ -22,6 +27,18 @@ pub enum Scope {
     Facility(u32),
     /// One medical community (index into the scenario's alliances).
     Alliance(u32),
+}
+
+impl Scope {
+    /// The kind of scope.
+    pub fn kind(self) -> ScopeKind {
+        match self {
+            Scope::System => ScopeKind::System,
+            Scope::Tier(_) => ScopeKind::Tier,
+            Scope::Facility(_) => ScopeKind::Facility,
+            Scope::Alliance(_) => ScopeKind::Alliance,
+        }
+    }
 }
 
 /// One value of one replication.
@@ -45,11 +62,24 @@ pub struct DailyRow {
     /// Arrivals at the tier's facilities.
     pub arrivals: f64,
     /// Mean wait of patients whose service started that day \[minutes\].
-    pub mean_wait_minutes: f64,
+    pub wait_mean_minutes: f64,
     /// Largest total queue over the tier's facilities that day.
     pub max_queue: f64,
     /// Busy doctor-minutes / on-duty doctor-minutes.
     pub utilization: f64,
+}
+
+impl DailyRow {
+    /// The value of a daily metric (see [`catalogue::at`]`(Daily)`).
+    pub fn value(&self, id: MetricId) -> Option<f64> {
+        Some(match id {
+            M::Arrivals => self.arrivals,
+            M::WaitMeanMinutes => self.wait_mean_minutes,
+            M::MaxQueue => self.max_queue,
+            M::Utilization => self.utilization,
+            _ => return None,
+        })
+    }
 }
 
 /// Unfiltered counts over the whole run (warm-up included), for
@@ -153,37 +183,86 @@ impl Integral {
     }
 }
 
+/// Declares a struct of running totals and its field-by-field `add`,
+/// naming each field once.
+macro_rules! totals {
+    ($(#[$meta:meta])* struct $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default)]
+        struct $name {
+            $($(#[$fmeta])* $field: $ty,)*
+        }
+
+        impl $name {
+            /// Adds another's totals, field by field.
+            fn add(&mut self, o: &$name) {
+                $(self.$field += o.$field;)*
+            }
+        }
+    };
+}
+
+totals! {
+    /// Counts and sums of one facility (summed over facilities for a tier).
+    struct Totals {
+        arrivals: u64,
+        served: u64,
+        referrals_up_out: u64,
+        referrals_up_in: u64,
+        referrals_down_out: u64,
+        referrals_down_in: u64,
+        followup_visits: u64,
+        left: u64,
+        wait_sum: f64,
+        overtime_minutes: f64,
+        admissions: u64,
+        boarded: u64,
+        boarding_wait_sum: f64,
+        boarding_n: u64,
+        transfers_out: u64,
+        beds: u32,
+        cost: f64,
+        inpatient_cost: f64,
+        fund: f64,
+        oop: f64,
+    }
+}
+
+/// A level a facility's accumulators integrate over time.
+#[derive(Clone, Copy, Debug)]
+enum Level {
+    /// Patients waiting.
+    Queue,
+    /// Doctors busy.
+    Busy,
+    /// Doctors on duty (0 while closed).
+    OnDuty,
+    /// Doctors on the staff, open or not (rotation moves them).
+    OnStaff,
+    /// Beds occupied.
+    Occupied,
+}
+
 /// Accumulators of one facility (summed over facilities for a tier).
 #[derive(Clone, Debug)]
 struct FacilityAcc {
-    arrivals: u64,
-    served: u64,
-    referrals_up_out: u64,
-    referrals_up_in: u64,
-    referrals_down_out: u64,
-    referrals_down_in: u64,
-    followup_visits: u64,
-    left: u64,
-    wait_sum: f64,
+    n: Totals,
     waits: Histogram<u64>,
-    queue: Integral,
-    busy: Integral,
-    /// Doctors on duty (0 while closed).
-    on_duty: Integral,
-    /// Doctors on the staff, open or not (rotation moves them).
-    on_staff: Integral,
-    overtime_minutes: f64,
-    admissions: u64,
-    boarded: u64,
-    boarding_wait_sum: f64,
-    boarding_n: u64,
-    transfers_out: u64,
-    occupied: Integral,
-    beds: u32,
-    cost: f64,
-    inpatient_cost: f64,
-    fund: f64,
-    oop: f64,
+    /// Indexed by [`Level`].
+    levels: [Integral; 5],
+}
+
+impl std::ops::Index<Level> for FacilityAcc {
+    type Output = Integral;
+    fn index(&self, l: Level) -> &Integral {
+        &self.levels[l as usize]
+    }
+}
+
+impl std::ops::IndexMut<Level> for FacilityAcc {
+    fn index_mut(&mut self, l: Level) -> &mut Integral {
+        &mut self.levels[l as usize]
+    }
 }
 
 /// Accumulators of one tier for the current day.
@@ -300,10 +379,10 @@ impl Recorder {
         if self.measured(t) {
             let tier = self.tier_of(f);
             let acc = &mut self.facilities[f as usize];
-            acc.arrivals += 1;
-            acc.referrals_up_in += u64::from(kind.referred_up);
-            acc.followup_visits += u64::from(kind.followup);
-            acc.referrals_down_in += u64::from(kind.referred_down);
+            acc.n.arrivals += 1;
+            acc.n.referrals_up_in += u64::from(kind.referred_up);
+            acc.n.followup_visits += u64::from(kind.followup);
+            acc.n.referrals_down_in += u64::from(kind.referred_down);
             self.today[tier].arrivals += 1;
         }
     }
@@ -319,14 +398,14 @@ impl Recorder {
     /// The queue at `f` changed to `len` (tier total `tier_len`).
     pub fn queue(&mut self, t: f64, f: u32, len: u32, tier_len: u32) {
         let tier = self.tier_of(f);
-        self.facilities[f as usize].queue.set(t, len, self.warmup);
+        self.facilities[f as usize][Level::Queue].set(t, len, self.warmup);
         self.today[tier].queue.set(t, tier_len, self.warmup);
     }
 
     /// Busy doctors at `f` changed to `busy` (tier total `tier_busy`).
     pub fn busy(&mut self, t: f64, f: u32, busy: u32, tier_busy: u32) {
         let tier = self.tier_of(f);
-        self.facilities[f as usize].busy.set(t, busy, self.warmup);
+        self.facilities[f as usize][Level::Busy].set(t, busy, self.warmup);
         self.today[tier].busy.set(t, tier_busy, self.warmup);
     }
 
@@ -335,8 +414,8 @@ impl Recorder {
     pub fn staffing(&mut self, t: f64, f: u32, on_staff: u32, on_duty: u32, tier_on_duty: u32) {
         let tier = self.tier_of(f);
         let acc = &mut self.facilities[f as usize];
-        acc.on_staff.set(t, on_staff, self.warmup);
-        acc.on_duty.set(t, on_duty, self.warmup);
+        acc[Level::OnStaff].set(t, on_staff, self.warmup);
+        acc[Level::OnDuty].set(t, on_duty, self.warmup);
         self.today[tier].on_duty.set(t, tier_on_duty, self.warmup);
     }
 
@@ -347,12 +426,12 @@ impl Recorder {
         let warm = self.warmup;
         let acc = &mut self.facilities[f as usize];
         if warm <= t {
-            acc.overtime_minutes += overtime;
+            acc.n.overtime_minutes += overtime;
             self.today[tier].wait_sum += wait;
             self.today[tier].waits += 1;
         }
         if warm <= arrived {
-            acc.wait_sum += wait;
+            acc.n.wait_sum += wait;
             // `record` grows the histogram; `saturating_record` would clamp
             // long waits to its current top instead.
             let seconds = (wait * 60.0).round() as u64;
@@ -371,11 +450,11 @@ impl Recorder {
         self.ledger.oop_total += oop;
         if self.measured(t) {
             let acc = &mut self.facilities[f as usize];
-            acc.cost += price;
-            acc.fund += fund;
-            acc.oop += oop;
+            acc.n.cost += price;
+            acc.n.fund += fund;
+            acc.n.oop += oop;
             if inpatient {
-                acc.inpatient_cost += price;
+                acc.n.inpatient_cost += price;
             }
             self.system.alliance_fund[alliance as usize] += fund;
         }
@@ -386,15 +465,15 @@ impl Recorder {
         self.ledger.visits_served += 1;
         if self.measured(t) {
             let acc = &mut self.facilities[f as usize];
-            acc.served += 1;
-            acc.referrals_up_out += u64::from(referred_up);
+            acc.n.served += 1;
+            acc.n.referrals_up_out += u64::from(referred_up);
         }
     }
 
     /// Follow-ups of an episode treated at `f` are referred down.
     pub fn referral_down(&mut self, t: f64, f: u32) {
         if self.measured(t) {
-            self.facilities[f as usize].referrals_down_out += 1;
+            self.facilities[f as usize].n.referrals_down_out += 1;
         }
     }
 
@@ -402,7 +481,7 @@ impl Recorder {
     pub fn left(&mut self, t: f64, f: u32) {
         self.ledger.visits_left += 1;
         if self.measured(t) {
-            self.facilities[f as usize].left += 1;
+            self.facilities[f as usize].n.left += 1;
         }
     }
 
@@ -413,7 +492,7 @@ impl Recorder {
 
     /// Occupied beds at `f` changed to `occupied`.
     pub fn beds(&mut self, t: f64, f: u32, occupied: u32) {
-        self.facilities[f as usize].occupied.set(t, occupied, self.warmup);
+        self.facilities[f as usize][Level::Occupied].set(t, occupied, self.warmup);
     }
 
     /// A patient got a bed at `f` after waiting `boarding` minutes.
@@ -421,12 +500,12 @@ impl Recorder {
         self.ledger.admissions += 1;
         if self.measured(t) {
             let acc = &mut self.facilities[f as usize];
-            acc.admissions += 1;
+            acc.n.admissions += 1;
             if boarding > 0.0 {
-                acc.boarded += 1;
+                acc.n.boarded += 1;
             }
-            acc.boarding_wait_sum += boarding;
-            acc.boarding_n += 1;
+            acc.n.boarding_wait_sum += boarding;
+            acc.n.boarding_n += 1;
         }
     }
 
@@ -435,9 +514,9 @@ impl Recorder {
         self.ledger.transfers += 1;
         if self.measured(t) {
             let acc = &mut self.facilities[f as usize];
-            acc.transfers_out += 1;
-            acc.boarding_wait_sum += boarding;
-            acc.boarding_n += 1;
+            acc.n.transfers_out += 1;
+            acc.n.boarding_wait_sum += boarding;
+            acc.n.boarding_n += 1;
         }
     }
 
@@ -506,7 +585,7 @@ impl Recorder {
                     day,
                     tier,
                     arrivals: acc.arrivals as f64,
-                    mean_wait_minutes: ratio(acc.wait_sum, acc.waits as f64),
+                    wait_mean_minutes: ratio(acc.wait_sum, acc.waits as f64),
                     max_queue: f64::from(acc.queue.max),
                     utilization: ratio(acc.busy.area, acc.on_duty.area),
                 });
@@ -520,54 +599,54 @@ impl Recorder {
         }
     }
 
-    /// Closes integrals at the horizon and lays out the metrics.
+    /// Closes integrals at the horizon and lays out the metrics: at each
+    /// scope, those of the catalogue in its order.
     pub fn finish(mut self, world: &World, replication: u32, horizon: f64) -> RunOutput {
-        let measured_minutes = horizon - self.warmup;
+        let minutes = horizon - self.warmup;
         let warm = self.warmup;
         for acc in &mut self.facilities {
-            for i in [
-                &mut acc.queue,
-                &mut acc.busy,
-                &mut acc.on_duty,
-                &mut acc.on_staff,
-                &mut acc.occupied,
-            ] {
+            for i in &mut acc.levels {
                 i.set(horizon, i.level, warm);
             }
         }
+        let tiers = self.tier_totals(world);
+        let budget = world.scenario.budget.map(|b| b.per_capita_year);
         let mut metrics = Vec::new();
-        let mut push = |scope, name, value| metrics.push(Metric { scope, name, value });
-        let mut tiers: Vec<Option<FacilityAcc>> = vec![None, None, None, None];
-        for (i, acc) in self.facilities.iter().enumerate() {
-            match &mut tiers[world.facilities[i].tier as usize] {
-                slot @ None => *slot = Some(acc.clone()),
-                Some(sum) => sum.add(acc),
+        let mut push = |scope: Scope, d: &catalogue::MetricDef, value: Option<f64>| {
+            let value = value.unwrap_or_else(|| panic!("the recorder has no value of `{}` at {scope:?}", d.name));
+            metrics.push(Metric {
+                scope,
+                name: d.name,
+                value,
+            });
+        };
+        for d in catalogue::at(ScopeKind::System).filter(|d| !d.budget || budget.is_some()) {
+            push(Scope::System, d, self.system_value(d.id, world, &tiers, minutes));
+        }
+        for tier in Tier::ALL {
+            let first = ratio(
+                self.system.first_contact[tier as usize] as f64,
+                self.system.episodes as f64,
+            );
+            for d in catalogue::at(ScopeKind::Tier) {
+                let value = match d.id {
+                    M::FirstContactShare => Some(first),
+                    id => facility_value(id, &tiers[tier as usize], minutes),
+                };
+                push(Scope::Tier(tier), d, value);
             }
         }
-        let tiers: Vec<FacilityAcc> = tiers
-            .into_iter()
-            .map(|t| t.unwrap_or_else(|| FacilityAcc::new(0, 0)))
-            .collect();
-        self.system_metrics(&mut push, world, &tiers, measured_minutes);
-        let s = &self.system;
-        for tier in Tier::ALL {
-            let scope = Scope::Tier(tier);
-            push(
-                scope,
-                "first_contact_share",
-                ratio(s.first_contact[tier as usize] as f64, s.episodes as f64),
-            );
-            facility_metrics(&mut push, scope, &tiers[tier as usize], measured_minutes);
-        }
         for (i, acc) in self.facilities.iter().enumerate() {
-            facility_metrics(&mut push, Scope::Facility(i as u32), acc, measured_minutes);
+            for d in catalogue::at(ScopeKind::Facility) {
+                push(Scope::Facility(i as u32), d, facility_value(d.id, acc, minutes));
+            }
         }
-        if let Some(b) = world.scenario.budget {
-            for (a, &fund) in s.alliance_fund.iter().enumerate() {
-                let budget = b.per_capita_year * world.alliance_population[a] as f64 * measured_minutes / 525_600.0;
-                push(Scope::Alliance(a as u32), "budget", budget);
-                push(Scope::Alliance(a as u32), "fund_spent", fund);
-                push(Scope::Alliance(a as u32), "surplus", budget - fund);
+        if let Some(per_capita_year) = budget {
+            for (a, &fund) in self.system.alliance_fund.iter().enumerate() {
+                let budget = per_capita_year * world.alliance_population[a] as f64 * minutes / 525_600.0;
+                for d in catalogue::at(ScopeKind::Alliance) {
+                    push(Scope::Alliance(a as u32), d, alliance_value(d.id, budget, fund));
+                }
             }
         }
         RunOutput {
@@ -578,161 +657,91 @@ impl Recorder {
         }
     }
 
-    fn system_metrics(
-        &self,
-        push: &mut impl FnMut(Scope, &'static str, f64),
-        world: &World,
-        tiers: &[FacilityAcc],
-        measured_minutes: f64,
-    ) {
-        let s = &self.system;
-        let sys = Scope::System;
-        let ended = (s.completed + s.unmet) as f64;
-        let arrivals: u64 = tiers.iter().map(|t| t.arrivals).sum();
-        push(sys, "episodes", s.episodes as f64);
-        push(
-            sys,
-            "first_contact_grassroots_share",
-            ratio((s.first_contact[0] + s.first_contact[1]) as f64, s.episodes as f64),
-        );
-        push(
-            sys,
-            "grassroots_visit_share",
-            ratio((tiers[0].arrivals + tiers[1].arrivals) as f64, arrivals as f64),
-        );
-        push(
-            sys,
-            "within_county_rate",
-            ratio(s.within_county as f64, s.completed as f64),
-        );
-        push(sys, "bypass_rate", ratio(s.mild_bypass as f64, s.mild as f64));
-        push(
-            sys,
-            "cross_region_share",
-            ratio(s.cross_region as f64, s.completed as f64),
-        );
-        push(sys, "mean_travel_minutes", ratio(s.travel_minutes, ended));
-        push(sys, "unmet_episodes", s.unmet as f64);
-        push(sys, "cost_per_episode", ratio(s.cost, ended));
-        push(sys, "oop_share", ratio(s.oop, s.cost));
-        push(sys, "cost_total", s.cost);
-        push(sys, "fund_total", s.fund);
-        push(sys, "oop_total", s.oop);
-        push(
-            sys,
-            "contract_adherence",
-            ratio(s.contract_adherent as f64, s.contract_visits as f64),
-        );
-        push(
-            sys,
-            "admissions",
-            tiers.iter().map(|t| t.admissions).sum::<u64>() as f64,
-        );
-        push(
-            sys,
-            "transfers",
-            tiers.iter().map(|t| t.transfers_out).sum::<u64>() as f64,
-        );
-        push(
-            sys,
-            "referrals_up",
-            tiers.iter().map(|t| t.referrals_up_out).sum::<u64>() as f64,
-        );
-        push(
-            sys,
-            "referrals_down",
-            tiers.iter().map(|t| t.referrals_down_out).sum::<u64>() as f64,
-        );
-        push(sys, "rotation_allowance", s.rotation_allowance);
-        if let Some(b) = world.scenario.budget {
-            let residents: u64 = world.alliance_population.iter().sum();
-            let budget = b.per_capita_year * residents as f64 * measured_minutes / 525_600.0;
-            let spent: f64 = s.alliance_fund.iter().sum();
-            push(sys, "budget_total", budget);
-            push(sys, "budget_fund_spent", spent);
-            push(sys, "budget_surplus", budget - spent);
+    /// Facilities' accumulators summed by tier (a tier without facilities
+    /// has empty ones), facilities added in index order.
+    fn tier_totals(&self, world: &World) -> Vec<FacilityAcc> {
+        let mut tiers: Vec<Option<FacilityAcc>> = vec![None, None, None, None];
+        for (i, acc) in self.facilities.iter().enumerate() {
+            match &mut tiers[world.facilities[i].tier as usize] {
+                slot @ None => *slot = Some(acc.clone()),
+                Some(sum) => sum.add(acc),
+            }
         }
+        tiers
+            .into_iter()
+            .map(|t| t.unwrap_or_else(|| FacilityAcc::new(0, 0)))
+            .collect()
+    }
+
+    /// A system metric's value; `None` for metrics of other scopes.
+    fn system_value(&self, id: MetricId, world: &World, tiers: &[FacilityAcc], minutes: f64) -> Option<f64> {
+        let s = &self.system;
+        let ended = (s.completed + s.unmet) as f64;
+        let total = |f: fn(&Totals) -> u64| tiers.iter().map(|t| f(&t.n)).sum::<u64>() as f64;
+        let grassroots = (tiers[0].n.arrivals + tiers[1].n.arrivals) as f64;
+        Some(match id {
+            M::Episodes => s.episodes as f64,
+            M::FirstContactGrassrootsShare => {
+                ratio((s.first_contact[0] + s.first_contact[1]) as f64, s.episodes as f64)
+            }
+            M::GrassrootsVisitShare => ratio(grassroots, total(|t| t.arrivals)),
+            M::WithinCountyRate => ratio(s.within_county as f64, s.completed as f64),
+            M::BypassRate => ratio(s.mild_bypass as f64, s.mild as f64),
+            M::CrossRegionShare => ratio(s.cross_region as f64, s.completed as f64),
+            M::MeanTravelMinutes => ratio(s.travel_minutes, ended),
+            M::UnmetEpisodes => s.unmet as f64,
+            M::CostPerEpisode => ratio(s.cost, ended),
+            M::OopShare => ratio(s.oop, s.cost),
+            M::CostTotal => s.cost,
+            M::FundTotal => s.fund,
+            M::OopTotal => s.oop,
+            M::ContractAdherence => ratio(s.contract_adherent as f64, s.contract_visits as f64),
+            M::Admissions => total(|t| t.admissions),
+            M::Transfers => total(|t| t.transfers_out),
+            M::ReferralsUp => total(|t| t.referrals_up_out),
+            M::ReferralsDown => total(|t| t.referrals_down_out),
+            M::RotationAllowance => s.rotation_allowance,
+            M::BudgetTotal | M::BudgetFundSpent | M::BudgetSurplus => {
+                let b = world.scenario.budget?;
+                let residents: u64 = world.alliance_population.iter().sum();
+                let budget = b.per_capita_year * residents as f64 * minutes / 525_600.0;
+                let spent: f64 = s.alliance_fund.iter().sum();
+                alliance_value(id, budget, spent)?
+            }
+            _ => return None,
+        })
     }
 }
 
 impl FacilityAcc {
     fn new(beds: u32, doctors: u32) -> FacilityAcc {
-        FacilityAcc {
-            arrivals: 0,
-            served: 0,
-            referrals_up_out: 0,
-            referrals_up_in: 0,
-            referrals_down_out: 0,
-            referrals_down_in: 0,
-            followup_visits: 0,
-            left: 0,
-            wait_sum: 0.0,
-            waits: wait_histogram(),
-            queue: Integral::default(),
-            busy: Integral::default(),
-            on_duty: Integral::default(),
-            on_staff: Integral {
-                level: doctors,
-                ..Integral::default()
+        let mut acc = FacilityAcc {
+            n: Totals {
+                beds,
+                ..Totals::default()
             },
-            overtime_minutes: 0.0,
-            admissions: 0,
-            boarded: 0,
-            boarding_wait_sum: 0.0,
-            boarding_n: 0,
-            transfers_out: 0,
-            occupied: Integral::default(),
-            beds,
-            cost: 0.0,
-            inpatient_cost: 0.0,
-            fund: 0.0,
-            oop: 0.0,
-        }
+            waits: wait_histogram(),
+            levels: [Integral::default(); 5],
+        };
+        acc[Level::OnStaff].level = doctors;
+        acc
     }
 
     /// Adds another facility's totals (for tier aggregates). A tier's
     /// `queue_max` is the largest queue at any one of its facilities.
     fn add(&mut self, o: &FacilityAcc) {
-        self.arrivals += o.arrivals;
-        self.served += o.served;
-        self.referrals_up_out += o.referrals_up_out;
-        self.referrals_up_in += o.referrals_up_in;
-        self.referrals_down_out += o.referrals_down_out;
-        self.referrals_down_in += o.referrals_down_in;
-        self.followup_visits += o.followup_visits;
-        self.left += o.left;
-        self.wait_sum += o.wait_sum;
+        self.n.add(&o.n);
         self.waits.add(&o.waits).expect("auto-resizing histograms always add");
-        self.queue.area += o.queue.area;
-        self.queue.max = self.queue.max.max(o.queue.max);
-        for (a, b) in [
-            (&mut self.busy, &o.busy),
-            (&mut self.on_duty, &o.on_duty),
-            (&mut self.on_staff, &o.on_staff),
-            (&mut self.occupied, &o.occupied),
-        ] {
+        for (a, b) in self.levels.iter_mut().zip(&o.levels) {
             a.area += b.area;
+            a.max = a.max.max(b.max);
         }
-        self.overtime_minutes += o.overtime_minutes;
-        self.admissions += o.admissions;
-        self.boarded += o.boarded;
-        self.boarding_wait_sum += o.boarding_wait_sum;
-        self.boarding_n += o.boarding_n;
-        self.transfers_out += o.transfers_out;
-        self.beds += o.beds;
-        self.cost += o.cost;
-        self.inpatient_cost += o.inpatient_cost;
-        self.fund += o.fund;
-        self.oop += o.oop;
     }
 }
 
-fn facility_metrics(
-    push: &mut impl FnMut(Scope, &'static str, f64),
-    scope: Scope,
-    a: &FacilityAcc,
-    measured_minutes: f64,
-) {
+/// A facility (or tier) metric's value from its accumulators; `None`
+/// for metrics of other scopes.
+fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
     let n = a.waits.len();
     let q = |p: f64| {
         if n == 0 {
@@ -741,40 +750,46 @@ fn facility_metrics(
             a.waits.value_at_quantile(p) as f64 / 60.0
         }
     };
-    push(scope, "arrivals", a.arrivals as f64);
-    push(scope, "served", a.served as f64);
-    push(scope, "referrals_up_out", a.referrals_up_out as f64);
-    push(scope, "referrals_up_in", a.referrals_up_in as f64);
-    push(scope, "referrals_down_out", a.referrals_down_out as f64);
-    push(scope, "referrals_down_in", a.referrals_down_in as f64);
-    push(scope, "followup_visits", a.followup_visits as f64);
-    push(scope, "left_without_being_seen", a.left as f64);
-    push(scope, "wait_mean_minutes", ratio(a.wait_sum, n as f64));
-    push(scope, "wait_p50_minutes", q(0.50));
-    push(scope, "wait_p90_minutes", q(0.90));
-    push(scope, "wait_p95_minutes", q(0.95));
-    push(scope, "queue_mean", ratio(a.queue.area, measured_minutes));
-    push(scope, "queue_max", f64::from(a.queue.max));
-    push(scope, "utilization", ratio(a.busy.area, a.on_duty.area));
-    push(scope, "doctors_mean", ratio(a.on_staff.area, measured_minutes));
-    push(scope, "overtime_minutes", a.overtime_minutes);
-    push(scope, "admissions", a.admissions as f64);
-    push(
-        scope,
-        "bed_occupancy",
-        ratio(a.occupied.area, f64::from(a.beds) * measured_minutes),
-    );
-    push(scope, "boarded", a.boarded as f64);
-    push(
-        scope,
-        "boarding_mean_minutes",
-        ratio(a.boarding_wait_sum, a.boarding_n as f64),
-    );
-    push(scope, "transfers_out", a.transfers_out as f64);
-    push(scope, "cost", a.cost);
-    push(scope, "inpatient_cost", a.inpatient_cost);
-    push(scope, "fund", a.fund);
-    push(scope, "oop", a.oop);
+    let t = &a.n;
+    Some(match id {
+        M::Arrivals => t.arrivals as f64,
+        M::Served => t.served as f64,
+        M::ReferralsUpOut => t.referrals_up_out as f64,
+        M::ReferralsUpIn => t.referrals_up_in as f64,
+        M::ReferralsDownOut => t.referrals_down_out as f64,
+        M::ReferralsDownIn => t.referrals_down_in as f64,
+        M::FollowupVisits => t.followup_visits as f64,
+        M::LeftWithoutBeingSeen => t.left as f64,
+        M::WaitMeanMinutes => ratio(t.wait_sum, n as f64),
+        M::WaitP50Minutes => q(0.50),
+        M::WaitP90Minutes => q(0.90),
+        M::WaitP95Minutes => q(0.95),
+        M::QueueMean => ratio(a[Level::Queue].area, minutes),
+        M::QueueMax => f64::from(a[Level::Queue].max),
+        M::Utilization => ratio(a[Level::Busy].area, a[Level::OnDuty].area),
+        M::DoctorsMean => ratio(a[Level::OnStaff].area, minutes),
+        M::OvertimeMinutes => t.overtime_minutes,
+        M::Admissions => t.admissions as f64,
+        M::BedOccupancy => ratio(a[Level::Occupied].area, f64::from(t.beds) * minutes),
+        M::Boarded => t.boarded as f64,
+        M::BoardingMeanMinutes => ratio(t.boarding_wait_sum, t.boarding_n as f64),
+        M::TransfersOut => t.transfers_out as f64,
+        M::Cost => t.cost,
+        M::InpatientCost => t.inpatient_cost,
+        M::Fund => t.fund,
+        M::Oop => t.oop,
+        _ => return None,
+    })
+}
+
+/// A budget metric's value (an alliance's, or the system's totals).
+fn alliance_value(id: MetricId, budget: f64, spent: f64) -> Option<f64> {
+    match id {
+        M::Budget | M::BudgetTotal => Some(budget),
+        M::FundSpent | M::BudgetFundSpent => Some(spent),
+        M::Surplus | M::BudgetSurplus => Some(budget - spent),
+        _ => None,
+    }
 }
 
 /// Waits in seconds, 3 significant digits; sized for a month and growing
