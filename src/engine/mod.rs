@@ -46,23 +46,19 @@
 //!    `followup`; one referral uniform per down-referral decision).
 
 mod beliefs;
-mod contract;
 pub mod event;
-mod followup;
-mod inpatient;
-mod patience;
-mod payment;
 pub mod queue;
-mod rotation;
 pub(crate) mod state;
 #[cfg(test)]
-mod stepping;
-mod telemedicine;
+pub(crate) mod stepping;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use crate::choice::{self, Alternative};
+use crate::levers::contract::run as contract;
+use crate::levers::payment::run::Payment;
+use crate::levers::rotation::run::Rotation;
 use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput};
 use crate::policy::Care;
 use crate::rng::{self, Rng, Stream};
@@ -71,13 +67,11 @@ use crate::trace::{self, Outcome, Trace, VisitRow};
 use crate::world::{PerFacility, World};
 use beliefs::WaitBeliefs;
 use event::Event;
-use payment::Payment;
 use queue::EventQueue;
-use rotation::Rotation;
 use state::{Episode, FacilityState, Kind, Phase, QueueEntry, Resident, Residents, Slab, SlotSet};
 
 /// Minutes in a day.
-const DAY: f64 = 1440.0;
+pub(crate) const DAY: f64 = 1440.0;
 
 /// Runs one replication of `world` with seeds from (scenario seed, `replication`).
 pub fn run(world: &World, replication: u32) -> RunOutput {
@@ -95,18 +89,18 @@ pub fn run_traced(world: &World, replication: u32) -> (RunOutput, Vec<VisitRow>)
 }
 
 /// The engine's random streams (see [`crate::rng::Stream`]).
-struct Streams {
-    onset: Rng,
-    choice: Rng,
-    service: Rng,
-    patience: Rng,
-    admission: Rng,
-    referral: Rng,
+pub(crate) struct Streams {
+    pub(crate) onset: Rng,
+    pub(crate) choice: Rng,
+    pub(crate) service: Rng,
+    pub(crate) patience: Rng,
+    pub(crate) admission: Rng,
+    pub(crate) referral: Rng,
 }
 
 impl Streams {
     /// The streams of (scenario seed, replication).
-    fn new(seed: u64, replication: u32) -> Streams {
+    pub(crate) fn new(seed: u64, replication: u32) -> Streams {
         let stream = |s| rng::stream(seed, replication, s);
         Streams {
             onset: stream(Stream::Onset),
@@ -120,40 +114,40 @@ impl Streams {
 }
 
 /// One replication in progress.
-struct Sim<'w> {
-    replication: u32,
-    world: &'w World,
-    scenario: &'w Scenario,
-    residents: Residents,
-    rngs: Streams,
-    events: EventQueue,
-    facilities: PerFacility<FacilityState>,
-    tier_queued: [u32; 4],
-    tier_busy: [u32; 4],
-    tier_on_duty: [u32; 4],
-    episodes: Slab,
-    recorder: Recorder,
+pub(crate) struct Sim<'w> {
+    pub(crate) replication: u32,
+    pub(crate) world: &'w World,
+    pub(crate) scenario: &'w Scenario,
+    pub(crate) residents: Residents,
+    pub(crate) rngs: Streams,
+    pub(crate) events: EventQueue,
+    pub(crate) facilities: PerFacility<FacilityState>,
+    pub(crate) tier_queued: [u32; 4],
+    pub(crate) tier_busy: [u32; 4],
+    pub(crate) tier_on_duty: [u32; 4],
+    pub(crate) episodes: Slab,
+    pub(crate) recorder: Recorder,
     /// Prices and yearly caps (`payment`).
-    payment: Payment,
+    pub(crate) payment: Payment,
     /// Wait beliefs (`beliefs`).
     beliefs: WaitBeliefs,
     /// Rotation stints' effects (`rotation`).
-    rotation: Rotation,
+    pub(crate) rotation: Rotation,
     /// Cumulative severity mix, for one-uniform severity draws.
-    severity_cum: [f64; 4],
+    pub(crate) severity_cum: [f64; 4],
     /// Onsets per presentation-window minute.
-    onset_rate: f64,
+    pub(crate) onset_rate: f64,
     /// Position of the onset process in window time \[minutes\].
-    onset_clock: f64,
-    next_token: u32,
-    warmup: f64,
-    horizon: f64,
+    pub(crate) onset_clock: f64,
+    pub(crate) next_token: u32,
+    pub(crate) warmup: f64,
+    pub(crate) horizon: f64,
     /// Scratch for choices: utilities, cumulative weights, candidates.
-    utilities: Vec<f64>,
-    weights: Vec<f64>,
-    candidates: Vec<(FacilityId, f64)>,
+    pub(crate) utilities: Vec<f64>,
+    pub(crate) weights: Vec<f64>,
+    pub(crate) candidates: Vec<(FacilityId, f64)>,
     /// The visit trace, when asked for ([`run_traced`]); hooks check it.
-    trace: Option<Box<Trace>>,
+    pub(crate) trace: Option<Box<Trace>>,
 }
 
 /// Onsets per presentation-window minute of the whole population.
@@ -176,7 +170,7 @@ fn severity_cum(scenario: &Scenario) -> [f64; 4] {
 }
 
 impl<'w> Sim<'w> {
-    fn new(world: &'w World, replication: u32) -> Sim<'w> {
+    pub(crate) fn new(world: &'w World, replication: u32) -> Sim<'w> {
         let scenario = &world.scenario;
         let residents = Residents::draw(world, scenario.seed, replication);
         Sim {
@@ -230,7 +224,7 @@ impl<'w> Sim<'w> {
 
     /// Opens around-the-clock facilities and schedules the first of every
     /// recurring event.
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         for f in self.world.facilities.ids() {
             let hours = self.world.facilities[f].hours;
             if hours.is_always() {
@@ -267,12 +261,12 @@ impl<'w> Sim<'w> {
     }
 
     /// A fresh token for an arrival or a bed request (28 bits, as events store them).
-    fn new_token(&mut self) -> u32 {
+    pub(crate) fn new_token(&mut self) -> u32 {
         self.next_token = queue::token_bits(self.next_token.wrapping_add(1));
         self.next_token
     }
 
-    fn resident(&self, id: u32) -> Resident {
+    pub(crate) fn resident(&self, id: u32) -> Resident {
         self.residents.all[self.episodes.get(id).resident as usize]
     }
 
@@ -349,7 +343,7 @@ impl<'w> Sim<'w> {
     /// Logit choice over the home settlement's choice set minus facilities
     /// already left, travelling from `from` (a facility) or from home.
     /// Returns the facility and the travel minutes; one uniform per choice.
-    fn choose(&mut self, id: u32, from: Option<FacilityId>, t: f64) -> Option<(FacilityId, f64)> {
+    pub(crate) fn choose(&mut self, id: u32, from: Option<FacilityId>, t: f64) -> Option<(FacilityId, f64)> {
         let ep = *self.episodes.get(id);
         let r = self.residents.all[ep.resident as usize];
         let home = r.settlement;
@@ -408,7 +402,7 @@ impl<'w> Sim<'w> {
         Some(self.candidates[i])
     }
 
-    fn travel_to(&mut self, id: u32, f: FacilityId, travel: f64, t: f64) {
+    pub(crate) fn travel_to(&mut self, id: u32, f: FacilityId, travel: f64, t: f64) {
         let info = &self.world.facilities[f];
         let home_region = self.world.settlements[self.resident(id).settlement as usize].region;
         let ep = self.episodes.get_mut(id);
@@ -487,7 +481,7 @@ impl<'w> Sim<'w> {
 
     /// Starts service for as many queued patients as free doctors allow,
     /// then records the queue length.
-    fn try_start(&mut self, f: FacilityId, t: f64) {
+    pub(crate) fn try_start(&mut self, f: FacilityId, t: f64) {
         while self.facilities[f].busy < self.facilities[f].doctors {
             let Some(entry) = self.next_patient(f) else { break };
             self.start_service(f, entry, t);
@@ -643,7 +637,7 @@ impl<'w> Sim<'w> {
         self.record_staffing(f, t);
     }
 
-    fn record_staffing(&mut self, f: FacilityId, t: f64) {
+    pub(crate) fn record_staffing(&mut self, f: FacilityId, t: f64) {
         let tier = self.world.facilities[f].tier as usize;
         let state = &self.facilities[f];
         let on_duty = if state.open { state.doctors } else { 0 };
@@ -677,12 +671,12 @@ impl<'w> Sim<'w> {
     }
 
     /// An illness episode ends, treated or not; frees its slot.
-    fn end_episode(&mut self, id: u32, completed: bool) {
+    pub(crate) fn end_episode(&mut self, id: u32, completed: bool) {
         self.record_episode_end(id, completed);
         self.episodes.remove(id);
     }
 
-    fn record_episode_end(&mut self, id: u32, completed: bool) {
+    pub(crate) fn record_episode_end(&mut self, id: u32, completed: bool) {
         let ep = *self.episodes.get(id);
         self.recorder.episode_end(EpisodeEnd {
             counted: ep.counted,

@@ -8,7 +8,7 @@ use crate::world::World;
 /// A world of `days` days around one settlement of `population` at the
 /// origin, with no illness of its own: `rest` (TOML tables) adds the
 /// facilities and whatever the test is about.
-pub(super) fn quiet_world(days: u32, population: u32, rest: &str) -> World {
+pub(crate) fn quiet_world(days: u32, population: u32, rest: &str) -> World {
     let text = format!(
         "name = \"test\"\ndays = {days}\nwarmup_days = 0\n[demand]\nepisodes_per_resident_year = 0.0\nseverity_mix = {{ mild = 1.0 }}\n\
          [[region]]\nname = \"r\"\n[[region.settlement]]\nat_km = [0.0, 0.0]\npopulation = {population}\n{rest}"
@@ -17,13 +17,13 @@ pub(super) fn quiet_world(days: u32, population: u32, rest: &str) -> World {
 }
 
 /// A patient of `severity` arrives at facility 0 at `t`.
-pub(super) fn arrive(sim: &mut Sim, t: f64, severity: Severity) {
+pub(crate) fn arrive(sim: &mut Sim, t: f64, severity: Severity) {
     let id = sim.episodes.insert(sim.new_episode(0, severity, t));
     sim.travel_to(id, FacilityId(0), 0.0, t);
 }
 
 /// Runs every pending event up to and including `until`.
-pub(super) fn run_until(sim: &mut Sim, until: f64) {
+pub(crate) fn run_until(sim: &mut Sim, until: f64) {
     while let Some((t, e)) = sim.events.pop() {
         if t > until {
             sim.events.push(t, e);

@@ -80,3 +80,145 @@ mod tests {
         round_trips::<Admission>(&raw("prob.mild = 0.1\nmax_boarding_hours = 3\nlos_cv = 0.9"));
     }
 }
+
+/// In the run: what this lever does inside the event loop, called by the
+/// engine at the fixed points of its hook order (`crate::engine`).
+pub(crate) mod run {
+    //! Inpatient care (`docs/model.md`, "Admission, beds, boarding and
+    //! transfers"): admission after treatment, beds, boarding, transfer to the
+    //! partner, discharge and its bill.
+
+    use rand::RngExt;
+
+    use crate::engine::event::Event;
+    use crate::engine::state::{Phase, QueueEntry};
+    use crate::engine::{DAY, Sim};
+    use crate::policy::Care;
+    use crate::scenario::FacilityId;
+    use crate::trace::Outcome;
+
+    impl Sim<'_> {
+        /// After an outpatient treatment: admitted with `admission.prob`,
+        /// otherwise the treatment is complete.
+        pub(crate) fn after_treatment(&mut self, id: u32, f: FacilityId, t: f64) {
+            let severity = self.episodes.get(id).severity;
+            let u: f64 = self.rngs.admission.random();
+            if u < self.scenario.admission.prob[severity as usize] {
+                self.request_bed(id, f, t);
+            } else {
+                self.treatment_complete(id, f, t);
+            }
+        }
+
+        /// A patient needs a bed at `f`: a free bed, else boarding (with a
+        /// transfer to the partner after `max_boarding_hours`), else — without
+        /// beds or without a wait allowed — straight to the partner. At a
+        /// facility without partner the patient boards until a bed frees.
+        pub(crate) fn request_bed(&mut self, id: u32, f: FacilityId, t: f64) {
+            self.recorder.bed_request();
+            let info = &self.world.facilities[f];
+            let max_wait = self.scenario.admission.max_boarding_hours * 60.0;
+            if self.facilities[f].beds_free > 0 {
+                self.admit(id, f, t, t);
+            } else if info.partner.is_some() && (info.beds == 0 || max_wait <= 0.0) {
+                self.transfer(id, f, t, 0.0);
+            } else {
+                let token = self.new_token();
+                if let Some(tr) = self.trace.as_deref_mut() {
+                    tr.outcome(id, Outcome::Boarding);
+                }
+                let ep = self.episodes.get_mut(id);
+                ep.phase = Phase::Boarding;
+                ep.token = token;
+                ep.bed_since = t;
+                self.facilities[f].bed_queue.push_back(QueueEntry {
+                    episode: id,
+                    token,
+                    arrival: t,
+                });
+                if info.partner.is_some() {
+                    self.events
+                        .push(t + max_wait, Event::BoardingTimeout { episode: id, token });
+                }
+            }
+        }
+
+        /// Gives a bed at `f` to a patient who asked for one at `asked`.
+        fn admit(&mut self, id: u32, f: FacilityId, asked: f64, t: f64) {
+            let info = &self.world.facilities[f];
+            let state = &mut self.facilities[f];
+            state.beds_free -= 1;
+            let occupied = info.beds - state.beds_free;
+            self.recorder.beds(t, f.0, occupied);
+            self.recorder.admission(t, f.0, t - asked);
+            if let Some(tr) = self.trace.as_deref_mut() {
+                tr.admitted(id, t);
+            }
+            let ep = self.episodes.get_mut(id);
+            let los_days = info.los_days[ep.severity as usize].sample(&mut self.rngs.admission);
+            ep.phase = Phase::Inpatient;
+            ep.bed_since = t;
+            self.events.push(
+                t + los_days * DAY,
+                Event::Discharge {
+                    facility: f,
+                    episode: id,
+                },
+            );
+        }
+
+        /// Moves a boarding patient on to the partner.
+        fn transfer(&mut self, id: u32, f: FacilityId, t: f64, waited: f64) {
+            let partner = self.world.facilities[f]
+                .partner
+                .expect("only facilities with a partner transfer");
+            self.recorder.transfer(t, f.0, waited);
+            if let Some(tr) = self.trace.as_deref_mut() {
+                tr.outcome(id, Outcome::Transferred);
+            }
+            let ep = self.episodes.get_mut(id);
+            ep.to_bed = true;
+            ep.self_referred = false;
+            let travel = self.world.travel_minutes(f, partner);
+            self.travel_to(id, partner, travel, t);
+        }
+
+        pub(crate) fn on_boarding_timeout(&mut self, id: u32, token: u32, t: f64) {
+            let ep = *self.episodes.get(id);
+            if ep.token != token || ep.phase != Phase::Boarding {
+                return;
+            }
+            // The bed-queue entry goes stale and is skipped.
+            self.transfer(id, ep.facility, t, t - ep.bed_since);
+        }
+
+        pub(crate) fn on_discharge(&mut self, f: FacilityId, id: u32, t: f64) {
+            let info = &self.world.facilities[f];
+            let state = &mut self.facilities[f];
+            state.beds_free += 1;
+            let occupied = info.beds - state.beds_free;
+            self.recorder.beds(t, f.0, occupied);
+            self.recorder.discharge();
+            if let Some(tr) = self.trace.as_deref_mut() {
+                tr.discharged(id, t);
+            }
+            let stay_days = (t - self.episodes.get(id).bed_since) / DAY;
+            self.charge(id, f, Care::Inpatient, info.bed_day_price * stay_days, t);
+            self.treatment_complete(id, f, t);
+            self.admit_next_boarder(f, t);
+        }
+
+        /// The longest-waiting boarder at `f` takes a free bed.
+        fn admit_next_boarder(&mut self, f: FacilityId, t: f64) {
+            while self.facilities[f].beds_free > 0 {
+                let Some(head) = self.facilities[f].bed_queue.pop_front() else {
+                    return;
+                };
+                let ep = self.episodes.get(head.episode);
+                if ep.token == head.token && ep.phase == Phase::Boarding {
+                    self.admit(head.episode, f, head.arrival, t);
+                }
+            }
+        }
+    }
+}
