@@ -3,15 +3,19 @@
 //!
 //! Owns the run state; reads the [`World`] and never changes it. Handlers
 //! schedule events and notify the [`Recorder`]; they never look at the
-//! warm-up (the recorder filters). This file holds the loop, onsets, choice
-//! and the outpatient queue. One process or lever per file, each an
-//! `impl Sim<'_>` block with its own run state (if any):
-//! `inpatient` beds, `followup` the two-way referral after treatment,
-//! `rotation` the doctor stints and what they add, `beliefs` the wait patients expect
-//! (`docs/model.md`, "Wait beliefs"), `contract` family-doctor contracts
-//! and gatekeeping, `patience` reneging and retry, `telemedicine` the tele
-//! consultation one level above capability, `payment` bills, yearly caps
-//! and the out-of-pocket prices the choice weighs.
+//! warm-up (the recorder filters). This folder holds the loop, onsets,
+//! choice, the outpatient queue and wait beliefs (`beliefs`, `docs/model.md`,
+//! "Wait beliefs"). Each lever's part of the run lives in the lever's own
+//! file, in its `run` module: an `impl Sim<'_>` block with its run state (if
+//! any) and tests, beside the lever's scenario side (`src/levers/`):
+//! `inpatient` beds, `referral` the follow-ups and down-referral after
+//! treatment, `rotation` the doctor stints and what they add, `contract`
+//! family-doctor contracts and gatekeeping, `patience` reneging and retry,
+//! `telemedicine` the tele consultation one level above capability,
+//! `payment` bills, yearly caps and the out-of-pocket prices the choice
+//! weighs. [`Sim`] and its fields are `pub(crate)` for those hooks only:
+//! nothing outside `src/engine/` and `src/levers/` names them (a test in
+//! `src/levers/mod.rs` checks).
 //!
 //! # Hook order
 //! The core handlers call the lever hooks by name (static dispatch) at

@@ -116,9 +116,10 @@ mod tests {
     }
 }
 
-/// In the run: what this lever does inside the event loop, called by the
-/// engine at the fixed points of its hook order (`crate::engine`).
 pub(crate) mod run {
+    //! In the run: what this lever does inside the event loop, called by
+    //! the engine at the fixed points of its hook order ([`crate::engine`]).
+    //!
     //! Family-doctor contracts and gatekeeping (`docs/model.md`, "Choice" and
     //! "Payment"): contract-only options in a contracted resident's choice
     //! set, the contract term of the utility, adherence counts, and under

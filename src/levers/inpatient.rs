@@ -81,9 +81,10 @@ mod tests {
     }
 }
 
-/// In the run: what this lever does inside the event loop, called by the
-/// engine at the fixed points of its hook order (`crate::engine`).
 pub(crate) mod run {
+    //! In the run: what this lever does inside the event loop, called by
+    //! the engine at the fixed points of its hook order ([`crate::engine`]).
+    //!
     //! Inpatient care (`docs/model.md`, "Admission, beds, boarding and
     //! transfers"): admission after treatment, beds, boarding, transfer to the
     //! partner, discharge and its bill.

@@ -31,8 +31,20 @@
 //!    `check` and `to_raw` for it: validation and the resolved scenario
 //!    need no lines of their own.
 //!
-//! Then document its keys in the README's "Policy levers" section, its
-//! process in `docs/model.md`, and make the engine use the field.
+//! Then document its keys in the README's "Policy levers" section and its
+//! process in `docs/model.md`.
+//!
+//! # A lever in the run
+//! What a lever does inside the event loop sits in the same file, in a
+//! `pub(crate) mod run`: an `impl Sim<'_>` block of hooks, the lever's run
+//! state (if it keeps any) and the tests that step a small world through
+//! it (`crate::engine::stepping`). The engine calls hooks by name at the
+//! fixed points listed in [`crate::engine`]'s "Hook order" (static
+//! dispatch, so a run stays deterministic). A lever that acts in the run
+//! adds, besides its file: the call at the hook point in the core handler
+//! it changes (`src/engine/mod.rs`), and, if it keeps run state, one field
+//! of `Sim` with its `new` beside the others. A new metric it reports is
+//! one entry in `src/metrics/catalogue.rs` plus the line that records it.
 //!
 //! [`layout`] is not a [`Lever`]: which regional facilities exist decides
 //! what every other lever can name, so validation calls it while it builds
@@ -266,5 +278,38 @@ capability = "critical"
     pub(crate) fn only_path(problems: &[Problem]) -> &str {
         assert_eq!(problems.len(), 1, "{problems:?}");
         &problems[0].path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The engine's run state is `pub(crate)` only so that lever hooks in
+    /// this folder can reach it: no other module may name `Sim`.
+    #[test]
+    fn only_the_engine_and_the_levers_touch_the_run_state() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offenders = Vec::new();
+        let mut stack = vec![src.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src readable") {
+                let path = entry.expect("entry").path();
+                let rel = path
+                    .strip_prefix(&src)
+                    .expect("under src")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if path.is_dir() {
+                    if rel != "engine" && rel != "levers" {
+                        stack.push(path);
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("source readable");
+                    if text.contains("engine::Sim") || text.contains("impl Sim") {
+                        offenders.push(rel);
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "outside src/engine and src/levers: {offenders:?}");
     }
 }

@@ -78,9 +78,10 @@ mod tests {
     }
 }
 
-/// In the run: what this lever does inside the event loop, called by the
-/// engine at the fixed points of its hook order (`crate::engine`).
 pub(crate) mod run {
+    //! In the run: what this lever does inside the event loop, called by
+    //! the engine at the fixed points of its hook order ([`crate::engine`]).
+    //!
     //! Patience, reneging and retry (`docs/model.md`, "Patience, reneging and
     //! retry"): a patient who waits longer than an exponential patience
     //! leaves unseen and tries another facility of the choice set with

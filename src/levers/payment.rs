@@ -206,9 +206,10 @@ mod tests {
     }
 }
 
-/// In the run: what this lever does inside the event loop, called by the
-/// engine at the fixed points of its hook order (`crate::engine`).
 pub(crate) mod run {
+    //! In the run: what this lever does inside the event loop, called by
+    //! the engine at the fixed points of its hook order ([`crate::engine`]).
+    //!
     //! Payment (`docs/model.md`, "Payment"): every bill split between the
     //! fund and the patient under the scheme's rates, deductibles, the
     //! unreferred penalty and the yearly cap; and the out-of-pocket price of

@@ -117,9 +117,10 @@ mod tests {
     }
 }
 
-/// In the run: what this lever does inside the event loop, called by the
-/// engine at the fixed points of its hook order (`crate::engine`).
 pub(crate) mod run {
+    //! In the run: what this lever does inside the event loop, called by
+    //! the engine at the fixed points of its hook order ([`crate::engine`]).
+    //!
     //! Two-way referral after treatment (`docs/model.md`, "Follow-ups and
     //! down-referral"): follow-up visits, sent down to the grassroots with
     //! `down_referral_prob` when the episode was treated at county or regional

@@ -302,9 +302,10 @@ mod tests {
     }
 }
 
-/// In the run: what this lever does inside the event loop, called by the
-/// engine at the fixed points of its hook order (`crate::engine`).
 pub(crate) mod run {
+    //! In the run: what this lever does inside the event loop, called by
+    //! the engine at the fixed points of its hook order ([`crate::engine`]).
+    //!
     //! Doctor rotation programs (`docs/model.md`, "Doctor rotation"): stints
     //! that move doctors from a source to destination sites, with quality and
     //! capability boosts while they last and a training gain after each. Its

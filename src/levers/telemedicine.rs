@@ -107,9 +107,10 @@ mod tests {
     }
 }
 
-/// In the run: what this lever does inside the event loop, called by the
-/// engine at the fixed points of its hook order (`crate::engine`).
 pub(crate) mod run {
+    //! In the run: what this lever does inside the event loop, called by
+    //! the engine at the fixed points of its hook order ([`crate::engine`]).
+    //!
     //! Telemedicine (`docs/model.md`, "Telemedicine"): at a tele-linked site a
     //! patient one severity level above its capability is treated with a
     //! remote specialist's help with probability `success_prob`, the
