@@ -15,7 +15,7 @@ use crate::metrics::MetricId as M;
 use crate::metrics::catalogue::{self, MetricDef};
 use crate::metrics::{MetricId, RunOutput, Scope, ScopeKind, Summary};
 use crate::output::Staged;
-use crate::scenario::{Scenario, resolved};
+use crate::scenario::resolved;
 use crate::world::World;
 
 pub mod html;
@@ -147,7 +147,7 @@ pub fn write_run(dir: &Staged<'_>, world: &World, runs: &[RunOutput], summaries:
     dir.write("runs.csv", &runs_csv(world, runs, |_| true)?)?;
     dir.write("runs_wide.csv", &runs_wide_csv(world, runs)?)?;
     dir.write("daily.csv", &daily_csv(runs)?)?;
-    dir.write("scenario.toml", resolved_toml(&world.scenario).as_bytes())?;
+    dir.write("scenario.toml", resolved::to_toml(&world.scenario).as_bytes())?;
     Ok(())
 }
 
@@ -235,22 +235,6 @@ fn daily_csv(runs: &[RunOutput]) -> io::Result<Vec<u8>> {
         })
     });
     csv_bytes(&["replication", "day", "tier", "metric", "value"], rows)
-}
-
-/// The scenario with every default filled in, as TOML that reloads to the
-/// same scenario.
-pub fn resolved_toml(s: &Scenario) -> String {
-    let raw = resolved::to_raw(s);
-    let body = toml::to_string(&raw).expect("resolved scenarios always serialise to TOML");
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Scenario \"{}\" as resolved by tiersim {}: every default filled in,\n# generated settlements and facilities listed. `tiersim run` on this file\n# reproduces the results next to it.\n",
-        s.name,
-        env!("CARGO_PKG_VERSION")
-    );
-    out.push_str(&body);
-    out
 }
 
 /// Thousands separators for a non-negative count, e.g. 300000 -> "300,000".

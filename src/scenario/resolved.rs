@@ -7,6 +7,23 @@ use super::raw::*;
 use super::*;
 use crate::levers::layout;
 
+/// The scenario with every default filled in, as TOML that reloads to the
+/// same scenario.
+pub fn to_toml(s: &Scenario) -> String {
+    use std::fmt::Write as _;
+    let raw = to_raw(s);
+    let body = toml::to_string(&raw).expect("resolved scenarios always serialise to TOML");
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Scenario \"{}\" as resolved by tiersim {}: every default filled in,\n# generated settlements and facilities listed. `tiersim run` on this file\n# reproduces the results next to it.\n",
+        s.name,
+        env!("CARGO_PKG_VERSION")
+    );
+    out.push_str(&body);
+    out
+}
+
 fn discipline_name(d: Discipline) -> DisciplineName {
     match d {
         Discipline::Fifo => DisciplineName::Fifo,

@@ -103,12 +103,12 @@ pub fn manifest(plan: &SweepPlan, facility_metrics: bool) -> store::Manifest {
     let mut key = format!(
         "tiersim {}\n{}\n{:?}\n{:?}\nfacility_metrics={facility_metrics}\n",
         env!("CARGO_PKG_VERSION"),
-        report::resolved_toml(&plan.base),
+        crate::scenario::resolved::to_toml(&plan.base),
         plan.columns,
         labels
     );
     for p in &plan.points {
-        key.push_str(&report::resolved_toml(&p.scenario));
+        key.push_str(&crate::scenario::resolved::to_toml(&p.scenario));
     }
     let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -137,7 +137,7 @@ pub fn run_sweep(
     let store = store::Store::open(&opts.out, manifest(plan, opts.facility_metrics))?;
     store::write_atomic(
         &opts.out.join("scenario.toml"),
-        report::resolved_toml(&plan.base).as_bytes(),
+        crate::scenario::resolved::to_toml(&plan.base).as_bytes(),
     )?;
     let done = store.done();
     let mine: Vec<usize> = (0..plan.points.len())
