@@ -60,6 +60,21 @@
 //!   any `--threads`.
 #![warn(missing_docs)]
 
+/// Declares a raw TOML section: the serde mirror of a table a user writes,
+/// every key optional so validation can fill defaults and say what is
+/// missing in its own words, unknown keys refused (a typo is an error, never
+/// silently ignored) and no `flatten` (which would switch that off). Keys
+/// are documented in README.md's scenario reference, not on the fields.
+macro_rules! raw_section {
+    ($(#[$meta:meta])* pub struct $name:ident $body:tt) => {
+        $(#[$meta])*
+        #[allow(missing_docs)]
+        #[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name $body
+    };
+}
+
 pub mod choice;
 pub mod cli;
 pub mod compare;
@@ -78,5 +93,7 @@ pub mod rng;
 pub mod scenario;
 pub mod spatial;
 pub mod sweep;
+#[cfg(test)]
+mod testing;
 pub mod trace;
 pub mod world;

@@ -455,17 +455,9 @@ replications = {reps}
 episodes_per_resident_year = 2.0
 chronic_share = 0.5
 chronic_multiplier = 3.0
-[[region]]
-name = "r"
-[[region.settlement]]
-at_km = [0.0, 0.0]
-population = 100000
-[[facility]]
-name = "c"
-tier = "county"
-at_km = [0.0, 0.0]
-capability = "critical"
-"#
+{}{}"#,
+            crate::testing::region(100_000),
+            crate::testing::facility("c", "county", 0.0, "")
         );
         Scenario::from_toml(&text, "test").expect("valid")
     }

@@ -50,19 +50,9 @@ episodes_per_resident_year = 0.0
 [tiers.county]
 service = {{ dist = "fixed", mean_minutes = 60 }}
 discipline = "{discipline}"
-[[region]]
-name = "r"
-[[region.settlement]]
-at_km = [0.0, 0.0]
-population = 10
-[[facility]]
-name = "ch"
-tier = "county"
-at_km = [0.0, 0.0]
-doctors = 1
-hours = "24h"
-capability = "critical"
-"#
+{}{}"#,
+            crate::testing::region(10),
+            crate::testing::facility("ch", "county", 0.0, "doctors = 1\nhours = \"24h\"\n")
         );
         World::new(&Scenario::from_toml(&text, "test").expect("valid"))
     }

@@ -2,17 +2,14 @@
 //! year, against which the fund's payments are set. Off unless the
 //! section is given. README: "[budget]"; `docs/model.md`: "Global budgets".
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever};
 use crate::scenario::validate::Checker;
 
-/// `[budget]`: medical community global budget.
-#[allow(missing_docs)] // Keys are documented in README.md ("[budget]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawBudget {
-    pub per_capita_year: Option<f64>,
+raw_section! {
+    /// `[budget]`: medical community global budget.
+    pub struct RawBudget {
+        pub per_capita_year: Option<f64>,
+    }
 }
 
 /// Medical community global budget.

@@ -4,20 +4,17 @@
 //! [`super::payment`]) sends contracted residents there first. README:
 //! "[contract]"; `docs/model.md`: "Choice".
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever, Named};
 use crate::scenario::limits::MAX_CONTRACT_TARGETS;
 use crate::scenario::validate::Checker;
 use crate::scenario::{FacilityId, Tier};
 
-/// `[contract]`: family-doctor contracts.
-#[allow(missing_docs)] // Keys are documented in README.md ("[contract]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawContract {
-    pub share: Option<f64>,
-    pub with: Option<Vec<String>>,
+raw_section! {
+    /// `[contract]`: family-doctor contracts.
+    pub struct RawContract {
+        pub share: Option<f64>,
+        pub with: Option<Vec<String>>,
+    }
 }
 
 /// A contract or telemedicine target: the nearest facility of a tier, or a named one.
@@ -87,8 +84,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let (c, problems) = check::<Contract>(&None);
-        assert!(problems.is_empty());
+        let c = checked_default::<Contract>();
         assert_eq!(c.share, 0.0);
         assert_eq!(c.with, [Target::Tier(Tier::Township)]);
     }
@@ -117,9 +113,6 @@ mod tests {
 }
 
 pub(crate) mod run {
-    //! In the run: what this lever does inside the event loop, called by
-    //! the engine at the fixed points of its hook order ([`crate::engine`]).
-    //!
     //! Family-doctor contracts and gatekeeping (`docs/model.md`, "Choice" and
     //! "Payment"): contract-only options in a contracted resident's choice
     //! set, the contract term of the utility, adherence counts, and under

@@ -2,20 +2,17 @@
 //! boarding. README: "[admission]"; `docs/model.md`: "Admission, beds,
 //! boarding and transfers".
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever};
 use crate::scenario::raw::PerSeverity;
 use crate::scenario::validate::Checker;
 
-/// `[admission]`
-#[allow(missing_docs)] // Keys are documented in README.md ("[admission]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAdmission {
-    pub prob: Option<PerSeverity<f64>>,
-    pub max_boarding_hours: Option<f64>,
-    pub los_cv: Option<f64>,
+raw_section! {
+    /// `[admission]`
+    pub struct RawAdmission {
+        pub prob: Option<PerSeverity<f64>>,
+        pub max_boarding_hours: Option<f64>,
+        pub los_cv: Option<f64>,
+    }
 }
 
 /// Inpatient admission after treatment.
@@ -62,8 +59,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let (a, problems) = check::<Admission>(&None);
-        assert!(problems.is_empty());
+        let a = checked_default::<Admission>();
         assert_eq!(a.prob, [0.0, 0.05, 0.4, 0.8]);
         assert_eq!((a.max_boarding_hours, a.los_cv), (24.0, 0.6));
     }
@@ -82,9 +78,6 @@ mod tests {
 }
 
 pub(crate) mod run {
-    //! In the run: what this lever does inside the event loop, called by
-    //! the engine at the fixed points of its hook order ([`crate::engine`]).
-    //!
     //! Inpatient care (`docs/model.md`, "Admission, beds, boarding and
     //! transfers"): admission after treatment, beds, boarding, transfer to the
     //! partner, discharge and its bill.

@@ -7,19 +7,16 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::{Deserialize, Serialize};
-
 use crate::scenario::error::did_you_mean;
 use crate::scenario::raw::{RawFacility, RawScenario};
 use crate::scenario::validate::Checker;
 use crate::scenario::{Facility, Scenario, Tier};
 
-/// `[layouts.<name>]`
-#[allow(missing_docs)] // Keys are documented in README.md ("layout and [layouts.<name>]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawLayout {
-    pub facilities: Option<Vec<String>>,
+raw_section! {
+    /// `[layouts.<name>]`
+    pub struct RawLayout {
+        pub facilities: Option<Vec<String>>,
+    }
 }
 
 /// Layouts by name, each the regional facilities it keeps.

@@ -225,6 +225,16 @@ pub(crate) mod testing {
         (value, c.problems)
     }
 
+    /// The value an absent section checks to, asserting it has no problems.
+    pub(crate) fn checked_default<L: Lever>() -> L
+    where
+        L::Raw: Default,
+    {
+        let (value, problems) = check::<L>(&L::Raw::default());
+        assert!(problems.is_empty(), "{problems:?}");
+        value
+    }
+
     /// The scenario text checked, or its problems.
     pub(crate) fn scenario(text: &str) -> Result<crate::scenario::Scenario, Vec<Problem>> {
         match crate::scenario::Scenario::from_toml(text, "t") {

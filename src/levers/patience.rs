@@ -3,18 +3,15 @@
 //! is given. README: "[patience]"; `docs/model.md`: "Patience, reneging
 //! and retry".
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever};
 use crate::scenario::validate::Checker;
 
-/// `[patience]`
-#[allow(missing_docs)] // Keys are documented in README.md ("[patience]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPatience {
-    pub mean_minutes: Option<f64>,
-    pub retry_prob: Option<f64>,
+raw_section! {
+    /// `[patience]`
+    pub struct RawPatience {
+        pub mean_minutes: Option<f64>,
+        pub retry_prob: Option<f64>,
+    }
 }
 
 /// Patients leaving without being seen.
@@ -79,9 +76,6 @@ mod tests {
 }
 
 pub(crate) mod run {
-    //! In the run: what this lever does inside the event loop, called by
-    //! the engine at the fixed points of its hook order ([`crate::engine`]).
-    //!
     //! Patience, reneging and retry (`docs/model.md`, "Patience, reneging and
     //! retry"): a patient who waits longer than an exponential patience
     //! leaves unseen and tries another facility of the choice set with

@@ -4,44 +4,39 @@
 //! first; see [`super::contract`]). README: "[policy]"; `docs/model.md`:
 //! "Payment".
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever};
 use crate::scenario::Tier;
 use crate::scenario::raw::{PerTier, TierName};
 use crate::scenario::validate::Checker;
 
-/// `[policy]`
-#[allow(missing_docs)] // Keys are documented in README.md ("[policy]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPolicy {
-    pub outpatient: Option<RawPayment>,
-    pub inpatient: Option<RawPayment>,
-    pub employee: Option<RawSchemePolicy>,
-    pub annual_cap: Option<f64>,
-    pub referral_required_from: Option<TierName>,
-    pub unreferred_penalty: Option<f64>,
-    pub gatekeeping: Option<bool>,
+raw_section! {
+    /// `[policy]`
+    pub struct RawPolicy {
+        pub outpatient: Option<RawPayment>,
+        pub inpatient: Option<RawPayment>,
+        pub employee: Option<RawSchemePolicy>,
+        pub annual_cap: Option<f64>,
+        pub referral_required_from: Option<TierName>,
+        pub unreferred_penalty: Option<f64>,
+        pub gatekeeping: Option<bool>,
+    }
 }
 
-/// `[policy.employee]`: the employee scheme's rates (default: the resident scheme's).
-#[allow(missing_docs)] // Keys are documented in README.md ("[policy]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSchemePolicy {
-    pub outpatient: Option<RawPayment>,
-    pub inpatient: Option<RawPayment>,
-    pub annual_cap: Option<f64>,
+raw_section! {
+    /// `[policy.employee]`: the employee scheme's rates (default: the resident scheme's).
+    pub struct RawSchemePolicy {
+        pub outpatient: Option<RawPayment>,
+        pub inpatient: Option<RawPayment>,
+        pub annual_cap: Option<f64>,
+    }
 }
 
-/// `[policy.outpatient]`
-#[allow(missing_docs)] // Keys are documented in README.md ("[policy]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPayment {
-    pub rate: Option<PerTier<f64>>,
-    pub deductible: Option<PerTier<f64>>,
+raw_section! {
+    /// `[policy.outpatient]`
+    pub struct RawPayment {
+        pub rate: Option<PerTier<f64>>,
+        pub deductible: Option<PerTier<f64>>,
+    }
 }
 
 /// Payment rules.
@@ -170,8 +165,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let (p, problems) = check::<Policy>(&None);
-        assert!(problems.is_empty());
+        let p = checked_default::<Policy>();
         assert_eq!(p.schemes[0].outpatient_rate, [0.5; 4]);
         assert_eq!(p.schemes[0].inpatient_deductible, INPATIENT.1);
         assert_eq!(p.schemes[0], p.schemes[1]);
@@ -207,9 +201,6 @@ mod tests {
 }
 
 pub(crate) mod run {
-    //! In the run: what this lever does inside the event loop, called by
-    //! the engine at the fixed points of its hook order ([`crate::engine`]).
-    //!
     //! Payment (`docs/model.md`, "Payment"): every bill split between the
     //! fund and the patient under the scheme's rates, deductibles, the
     //! unreferred penalty and the yearly cap; and the out-of-pocket price of

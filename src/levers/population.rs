@@ -2,29 +2,25 @@
 //! income groups, whose `cost_multiplier` scales `b_cost`. README:
 //! "[population]"; `docs/model.md`: "Entities" and "Payment".
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever};
 use crate::scenario::validate::Checker;
 
-/// `[population]`: insurance schemes and income groups of residents.
-#[allow(missing_docs)] // Keys are documented in README.md ("[population]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPopulation {
-    pub employee_share: Option<f64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub income_group: Vec<RawIncomeGroup>,
+raw_section! {
+    /// `[population]`: insurance schemes and income groups of residents.
+    pub struct RawPopulation {
+        pub employee_share: Option<f64>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub income_group: Vec<RawIncomeGroup>,
+    }
 }
 
-/// `[[population.income_group]]`
-#[allow(missing_docs)] // Keys are documented in README.md ("[population]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawIncomeGroup {
-    pub name: Option<String>,
-    pub share: Option<f64>,
-    pub cost_multiplier: Option<f64>,
+raw_section! {
+    /// `[[population.income_group]]`
+    pub struct RawIncomeGroup {
+        pub name: Option<String>,
+        pub share: Option<f64>,
+        pub cost_multiplier: Option<f64>,
+    }
 }
 
 /// Insurance schemes.
@@ -127,8 +123,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let (p, problems) = check::<PopulationParams>(&None);
-        assert!(problems.is_empty());
+        let p = checked_default::<PopulationParams>();
         assert_eq!(p.employee_share, 0.0);
         assert_eq!(
             p.income_groups,

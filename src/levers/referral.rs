@@ -5,24 +5,21 @@
 //! down-referral"; `docs/model.md`: "Triage and upward referral",
 //! "Follow-ups and down-referral".
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever};
 use crate::scenario::Severity;
 use crate::scenario::limits::MAX_DAYS;
 use crate::scenario::raw::PerSeverity;
 use crate::scenario::validate::Checker;
 
-/// `[referral]`
-#[allow(missing_docs)] // Keys are documented in README.md ("[referral]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawReferral {
-    pub triage_factor: Option<f64>,
-    pub priority_referrals: Option<bool>,
-    pub down_referral_prob: Option<f64>,
-    pub followups: Option<PerSeverity<i64>>,
-    pub followup_interval_days: Option<f64>,
+raw_section! {
+    /// `[referral]`
+    pub struct RawReferral {
+        pub triage_factor: Option<f64>,
+        pub priority_referrals: Option<bool>,
+        pub down_referral_prob: Option<f64>,
+        pub followups: Option<PerSeverity<i64>>,
+        pub followup_interval_days: Option<f64>,
+    }
 }
 
 /// Triage and referral rules.
@@ -86,8 +83,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let (r, problems) = check::<Referral>(&None);
-        assert!(problems.is_empty());
+        let r = checked_default::<Referral>();
         assert_eq!(
             (r.triage_factor, r.down_referral_prob, r.followup_interval_days),
             (0.5, 0.0, 14.0)
@@ -118,9 +114,6 @@ mod tests {
 }
 
 pub(crate) mod run {
-    //! In the run: what this lever does inside the event loop, called by
-    //! the engine at the fixed points of its hook order ([`crate::engine`]).
-    //!
     //! Two-way referral after treatment (`docs/model.md`, "Follow-ups and
     //! down-referral"): follow-up visits, sent down to the grassroots with
     //! `down_referral_prob` when the episode was treated at county or regional

@@ -5,8 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever, Named, of_tier};
 use crate::scenario::limits::{MAX_DAYS, MAX_DOCTORS, MAX_ROTATIONS};
 use crate::scenario::raw::count;
@@ -14,22 +12,21 @@ use crate::scenario::validate::Checker;
 use crate::scenario::{AllianceId, Facility, FacilityId, Point};
 use crate::spatial::Tree;
 
-/// `[[rotation]]`: a doctor rotation program.
-#[allow(missing_docs)] // Keys are documented in README.md ("[[rotation]]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRotation {
-    pub from: Option<String>,
-    pub to: Option<Vec<String>>,
-    pub doctors_per_site: Option<i64>,
-    pub days_on: Option<i64>,
-    pub cycle_days: Option<i64>,
-    pub start_day: Option<i64>,
-    pub quality_boost: Option<f64>,
-    pub training_gain: Option<f64>,
-    pub quality_cap: Option<f64>,
-    pub capability_boost: Option<bool>,
-    pub allowance_per_day: Option<f64>,
+raw_section! {
+    /// `[[rotation]]`: a doctor rotation program.
+    pub struct RawRotation {
+        pub from: Option<String>,
+        pub to: Option<Vec<String>>,
+        pub doctors_per_site: Option<i64>,
+        pub days_on: Option<i64>,
+        pub cycle_days: Option<i64>,
+        pub start_day: Option<i64>,
+        pub quality_boost: Option<f64>,
+        pub training_gain: Option<f64>,
+        pub quality_cap: Option<f64>,
+        pub capability_boost: Option<bool>,
+        pub allowance_per_day: Option<f64>,
+    }
 }
 
 /// A doctor rotation program.
@@ -303,9 +300,6 @@ mod tests {
 }
 
 pub(crate) mod run {
-    //! In the run: what this lever does inside the event loop, called by
-    //! the engine at the fixed points of its hook order ([`crate::engine`]).
-    //!
     //! Doctor rotation programs (`docs/model.md`, "Doctor rotation"): stints
     //! that move doctors from a source to destination sites, with quality and
     //! capability boosts while they last and a training gain after each. Its
@@ -438,18 +432,11 @@ replications = 1
 episodes_per_resident_year = 0.0
 [tiers.county]
 service = { dist = "fixed", mean_minutes = 60 }
-[[region]]
-name = "r"
-[[region.settlement]]
-at_km = [0.0, 0.0]
-population = 10
-[[facility]]
-name = "ch"
-tier = "county"
-at_km = [0.0, 0.0]
-doctors = 2
-hours = "24h"
-capability = "critical"
+"#
+            .to_string()
+                + &crate::testing::region(10)
+                + &crate::testing::facility("ch", "county", 0.0, "doctors = 2\nhours = \"24h\"\n")
+                + r#"
 [[facility]]
 name = "thc"
 tier = "township"
@@ -464,7 +451,7 @@ start_day = 1
 days_on = 1
 cycle_days = 3
 "#;
-            World::new(&Scenario::from_toml(text, "test").expect("valid"))
+            World::new(&Scenario::from_toml(&text, "test").expect("valid"))
         }
 
         #[test]

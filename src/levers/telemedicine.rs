@@ -3,20 +3,17 @@
 //! `success_prob`, at `consult_minutes` extra. README: "[telemedicine]";
 //! `docs/model.md`: "Telemedicine".
 
-use serde::{Deserialize, Serialize};
-
 use super::{Context, Lever, Named, of_tier};
 use crate::scenario::FacilityId;
 use crate::scenario::validate::Checker;
 
-/// `[telemedicine]`
-#[allow(missing_docs)] // Keys are documented in README.md ("[telemedicine]").
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawTelemedicine {
-    pub sites: Option<Vec<String>>,
-    pub success_prob: Option<f64>,
-    pub consult_minutes: Option<f64>,
+raw_section! {
+    /// `[telemedicine]`
+    pub struct RawTelemedicine {
+        pub sites: Option<Vec<String>>,
+        pub success_prob: Option<f64>,
+        pub consult_minutes: Option<f64>,
+    }
 }
 
 /// Telemedicine links.
@@ -108,9 +105,6 @@ mod tests {
 }
 
 pub(crate) mod run {
-    //! In the run: what this lever does inside the event loop, called by
-    //! the engine at the fixed points of its hook order ([`crate::engine`]).
-    //!
     //! Telemedicine (`docs/model.md`, "Telemedicine"): at a tele-linked site a
     //! patient one severity level above its capability is treated with a
     //! remote specialist's help with probability `success_prob`, the

@@ -24,70 +24,70 @@ pub use crate::levers::referral::RawReferral;
 pub use crate::levers::rotation::RawRotation;
 pub use crate::levers::telemedicine::RawTelemedicine;
 
-/// The whole scenario file.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawScenario {
-    pub name: Option<String>,
-    pub seed: Option<i64>,
-    pub days: Option<i64>,
-    pub warmup_days: Option<i64>,
-    pub replications: Option<i64>,
-    pub travel: Option<RawTravel>,
-    pub demand: Option<RawDemand>,
-    pub choice: Option<RawChoice>,
-    pub tiers: Option<RawTiers>,
-    pub policy: Option<RawPolicy>,
-    pub referral: Option<RawReferral>,
-    pub patience: Option<RawPatience>,
-    pub population: Option<RawPopulation>,
-    pub admission: Option<RawAdmission>,
-    pub contract: Option<RawContract>,
-    pub telemedicine: Option<RawTelemedicine>,
-    pub budget: Option<RawBudget>,
-    pub layout: Option<String>,
-    pub layouts: Option<BTreeMap<String, RawLayout>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rotation: Vec<RawRotation>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub region: Vec<RawRegion>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub facility: Vec<RawFacility>,
+raw_section! {
+    /// The whole scenario file.
+    pub struct RawScenario {
+        pub name: Option<String>,
+        pub seed: Option<i64>,
+        pub days: Option<i64>,
+        pub warmup_days: Option<i64>,
+        pub replications: Option<i64>,
+        pub travel: Option<RawTravel>,
+        pub demand: Option<RawDemand>,
+        pub choice: Option<RawChoice>,
+        pub tiers: Option<RawTiers>,
+        pub policy: Option<RawPolicy>,
+        pub referral: Option<RawReferral>,
+        pub patience: Option<RawPatience>,
+        pub population: Option<RawPopulation>,
+        pub admission: Option<RawAdmission>,
+        pub contract: Option<RawContract>,
+        pub telemedicine: Option<RawTelemedicine>,
+        pub budget: Option<RawBudget>,
+        pub layout: Option<String>,
+        pub layouts: Option<BTreeMap<String, RawLayout>>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub rotation: Vec<RawRotation>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub region: Vec<RawRegion>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub facility: Vec<RawFacility>,
+    }
 }
 
-/// `[travel]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawTravel {
-    pub speed_kmh: Option<f64>,
-    pub detour_factor: Option<f64>,
+raw_section! {
+    /// `[travel]`
+    pub struct RawTravel {
+        pub speed_kmh: Option<f64>,
+        pub detour_factor: Option<f64>,
+    }
 }
 
-/// `[demand]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDemand {
-    pub episodes_per_resident_year: Option<f64>,
-    pub chronic_share: Option<f64>,
-    pub chronic_multiplier: Option<f64>,
-    pub severity_mix: Option<PerSeverity<f64>>,
-    pub presentation_hours: Option<String>,
+raw_section! {
+    /// `[demand]`
+    pub struct RawDemand {
+        pub episodes_per_resident_year: Option<f64>,
+        pub chronic_share: Option<f64>,
+        pub chronic_multiplier: Option<f64>,
+        pub severity_mix: Option<PerSeverity<f64>>,
+        pub presentation_hours: Option<String>,
+    }
 }
 
-/// `[choice]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawChoice {
-    pub nearest_per_tier: Option<i64>,
-    pub max_travel_minutes: Option<f64>,
-    pub beliefs: Option<BeliefsKind>,
-    pub learning_rate: Option<f64>,
-    pub b_quality: Option<f64>,
-    pub b_cost: Option<f64>,
-    pub b_travel: Option<f64>,
-    pub b_wait: Option<f64>,
-    pub b_contract: Option<f64>,
-    pub asc: Option<PerTier<PerSeverity<f64>>>,
+raw_section! {
+    /// `[choice]`
+    pub struct RawChoice {
+        pub nearest_per_tier: Option<i64>,
+        pub max_travel_minutes: Option<f64>,
+        pub beliefs: Option<BeliefsKind>,
+        pub learning_rate: Option<f64>,
+        pub b_quality: Option<f64>,
+        pub b_cost: Option<f64>,
+        pub b_travel: Option<f64>,
+        pub b_wait: Option<f64>,
+        pub b_contract: Option<f64>,
+        pub asc: Option<PerTier<PerSeverity<f64>>>,
+    }
 }
 
 /// Names of the wait-belief modes.
@@ -169,21 +169,21 @@ impl<T> PerSeverity<T> {
     }
 }
 
-/// `[tiers.<tier>]`: defaults for every facility of a tier.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawTierDefaults {
-    pub capability: Option<SeverityName>,
-    pub quality: Option<f64>,
-    pub doctors: Option<i64>,
-    pub beds: Option<i64>,
-    pub hours: Option<String>,
-    pub discipline: Option<DisciplineName>,
-    pub service: Option<RawService>,
-    pub service_by_severity: Option<PerSeverity<RawService>>,
-    pub outpatient_price: Option<PerSeverity<f64>>,
-    pub bed_day_price: Option<f64>,
-    pub los_days: Option<PerSeverity<f64>>,
+raw_section! {
+    /// `[tiers.<tier>]`: defaults for every facility of a tier.
+    pub struct RawTierDefaults {
+        pub capability: Option<SeverityName>,
+        pub quality: Option<f64>,
+        pub doctors: Option<i64>,
+        pub beds: Option<i64>,
+        pub hours: Option<String>,
+        pub discipline: Option<DisciplineName>,
+        pub service: Option<RawService>,
+        pub service_by_severity: Option<PerSeverity<RawService>>,
+        pub outpatient_price: Option<PerSeverity<f64>>,
+        pub bed_day_price: Option<f64>,
+        pub los_days: Option<PerSeverity<f64>>,
+    }
 }
 
 /// `[tiers]`
@@ -278,54 +278,54 @@ pub struct RawService {
     pub cv: Option<f64>,
 }
 
-/// `[[region]]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRegion {
-    pub name: Option<String>,
-    pub alliance: Option<String>,
-    pub generate: Option<RawGenerate>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub settlement: Vec<RawSettlement>,
+raw_section! {
+    /// `[[region]]`
+    pub struct RawRegion {
+        pub name: Option<String>,
+        pub alliance: Option<String>,
+        pub generate: Option<RawGenerate>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub settlement: Vec<RawSettlement>,
+    }
 }
 
-/// `[region.generate]`: a seeded rural county.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawGenerate {
-    pub center_km: Option<[f64; 2]>,
-    pub radius_km: Option<f64>,
-    pub villages: Option<i64>,
-    pub population: Option<i64>,
-    pub townships: Option<i64>,
-    pub village_clinics: Option<bool>,
-    pub county_hospital: Option<bool>,
-    pub seed: Option<i64>,
+raw_section! {
+    /// `[region.generate]`: a seeded rural county.
+    pub struct RawGenerate {
+        pub center_km: Option<[f64; 2]>,
+        pub radius_km: Option<f64>,
+        pub villages: Option<i64>,
+        pub population: Option<i64>,
+        pub townships: Option<i64>,
+        pub village_clinics: Option<bool>,
+        pub county_hospital: Option<bool>,
+        pub seed: Option<i64>,
+    }
 }
 
-/// `[[region.settlement]]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSettlement {
-    pub name: Option<String>,
-    pub at_km: Option<[f64; 2]>,
-    pub population: Option<i64>,
+raw_section! {
+    /// `[[region.settlement]]`
+    pub struct RawSettlement {
+        pub name: Option<String>,
+        pub at_km: Option<[f64; 2]>,
+        pub population: Option<i64>,
+    }
 }
 
-/// `[[facility]]`: tier defaults apply to every key left out.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFacility {
-    pub name: Option<String>,
-    pub tier: Option<TierName>,
-    pub region: Option<String>,
-    pub at_km: Option<[f64; 2]>,
-    pub doctors: Option<i64>,
-    pub beds: Option<i64>,
-    pub quality: Option<f64>,
-    pub capability: Option<SeverityName>,
-    pub partner: Option<String>,
-    pub hours: Option<String>,
-    pub discipline: Option<DisciplineName>,
-    pub alliance: Option<String>,
+raw_section! {
+    /// `[[facility]]`: tier defaults apply to every key left out.
+    pub struct RawFacility {
+        pub name: Option<String>,
+        pub tier: Option<TierName>,
+        pub region: Option<String>,
+        pub at_km: Option<[f64; 2]>,
+        pub doctors: Option<i64>,
+        pub beds: Option<i64>,
+        pub quality: Option<f64>,
+        pub capability: Option<SeverityName>,
+        pub partner: Option<String>,
+        pub hours: Option<String>,
+        pub discipline: Option<DisciplineName>,
+        pub alliance: Option<String>,
+    }
 }

@@ -1140,27 +1140,12 @@ mod tests {
     #[test]
     fn duplicate_name_message_names_the_second_facility() {
         // facility[0] has no tier and is skipped: indices must still be the file's.
-        let text = r#"
-[[region]]
-name = "r"
-[[region.settlement]]
-at_km = [0.0, 0.0]
-population = 10
-[[facility]]
-name = "x"
-at_km = [0.0, 0.0]
-[[facility]]
-name = "A"
-tier = "county"
-at_km = [0.0, 0.0]
-capability = "critical"
-[[facility]]
-name = "A"
-tier = "county"
-at_km = [1.0, 0.0]
-capability = "critical"
-"#;
-        let Err(ScenarioError::Invalid { problems, .. }) = from_toml(text, "t") else {
+        use crate::testing::{facility, region};
+        let text = region(10)
+            + "[[facility]]\nname = \"x\"\nat_km = [0.0, 0.0]\n"
+            + &facility("A", "county", 0.0, "")
+            + &facility("A", "county", 1.0, "");
+        let Err(ScenarioError::Invalid { problems, .. }) = from_toml(&text, "t") else {
             panic!("duplicate names must be refused");
         };
         let dup: Vec<&Problem> = problems
