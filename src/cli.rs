@@ -145,6 +145,14 @@ pub struct SweepArgs {
     /// elsewhere, for notebooks and subprocesses) or never.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
     pub progress: ProgressMode,
+    /// Charts and the output folder's lock.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What every command that writes an output folder takes.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
     /// Do not draw charts or write report.html.
     #[arg(long)]
     pub no_charts: bool,
@@ -163,13 +171,9 @@ pub struct MergeArgs {
     /// Where to write the combined tables [default: the first folder].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Do not draw charts or write report.html.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// If another tiersim is writing the same output folder, wait for it
-    /// instead of exiting with code 3.
-    #[arg(long)]
-    pub wait: bool,
+    /// Charts and the output folder's lock.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `tiersim run`
@@ -199,13 +203,9 @@ pub struct RunArgs {
     /// elsewhere, for notebooks and subprocesses) or never.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
     pub progress: ProgressMode,
-    /// Do not draw charts or write report.html.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// If another tiersim is writing the same output folder, wait for it
-    /// instead of exiting with code 3.
-    #[arg(long)]
-    pub wait: bool,
+    /// Charts and the output folder's lock.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also write one CSV row per visit to FILE (outside the output
     /// folder); small runs only (at most 2,000,000 estimated visits).
     #[arg(long, value_name = "FILE")]
@@ -372,7 +372,7 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
     }
     let guard = Guard {
         inputs: args.scenario.iter().cloned().collect(),
-        wait: args.wait,
+        wait: args.output.wait,
         shared: false,
     };
     let dest = claim(&out, Kind::Run, &guard)?;
@@ -386,7 +386,7 @@ fn run_cmd(args: RunArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     report::write_run(&dir, &result.world, &result.runs, &result.summaries)
         .with_context(|| format!("writing outputs to {}", out.display()))?;
-    if !args.no_charts {
+    if !args.output.no_charts {
         report::pages::decorate(dir.path()).with_context(|| format!("drawing charts for {}", out.display()))?;
     }
     if let Some(path) = &args.trace {
@@ -610,7 +610,7 @@ fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| Path::new("outputs").join(&plan.name));
     let guard = Guard {
         inputs: sweep_inputs(&args.sweep),
-        wait: args.wait,
+        wait: args.output.wait,
         shared: args.shard.is_some(),
     };
     let dest = claim(&out, Kind::Sweep, &guard)?;
@@ -630,7 +630,7 @@ fn sweep_cmd(args: SweepArgs) -> Result<(), Failure> {
         other => Failure::Other(anyhow::Error::from(other).context(format!("sweep {}", args.sweep.display()))),
     })?;
     bar.finish_and_clear();
-    if outcome.assembled && !args.no_charts {
+    if outcome.assembled && !args.output.no_charts {
         report::pages::decorate(&out).with_context(|| format!("drawing charts for {}", out.display()))?;
     }
     if !args.quiet {
@@ -693,7 +693,7 @@ fn merge_cmd(args: MergeArgs) -> Result<(), Failure> {
     let out = args.out.clone().unwrap_or_else(|| args.dirs[0].clone());
     let guard = Guard {
         inputs: args.dirs.iter().filter(|d| **d != out).cloned().collect(),
-        wait: args.wait,
+        wait: args.output.wait,
         shared: false,
     };
     let dest = claim(&out, Kind::Sweep, &guard)?;
@@ -704,14 +704,14 @@ fn merge_cmd(args: MergeArgs) -> Result<(), Failure> {
         other => Failure::Other(other.into()),
     })?;
     dest.open_in_place()?;
-    if !args.no_charts {
+    if !args.output.no_charts {
         report::pages::decorate(&out).with_context(|| format!("drawing charts for {}", out.display()))?;
     }
     println!(
         "merged {} folder(s) into {}/ (points.csv, runs.csv{})",
         args.dirs.len(),
         out.display(),
-        if args.no_charts { "" } else { ", report.html" }
+        if args.output.no_charts { "" } else { ", report.html" }
     );
     Ok(())
 }

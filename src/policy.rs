@@ -111,25 +111,11 @@ mod tests {
     #[test]
     fn inpatient_bills_use_inpatient_terms_and_the_cap() {
         let p = policy();
-        let b = bill(
-            &p,
-            Scheme::Resident,
-            Care::Inpatient,
-            Tier::County,
-            6400.0,
-            false,
-            f64::INFINITY,
-        );
+        // A county inpatient bill of 6,400 CNY, self-referred, with `room` left under the cap.
+        let county_stay = |room| bill(&p, Scheme::Resident, Care::Inpatient, Tier::County, 6400.0, false, room);
+        let b = county_stay(f64::INFINITY);
         assert!((b.fund - 0.7 * 6000.0).abs() < 1e-9);
-        let capped = bill(
-            &p,
-            Scheme::Resident,
-            Care::Inpatient,
-            Tier::County,
-            6400.0,
-            false,
-            1000.0,
-        );
+        let capped = county_stay(1000.0);
         assert_eq!(
             capped,
             Payment {

@@ -77,41 +77,6 @@ impl Lever for Contract {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::testing::*;
-    use super::*;
-
-    #[test]
-    fn defaults() {
-        let c = checked_default::<Contract>();
-        assert_eq!(c.share, 0.0);
-        assert_eq!(c.with, [Target::Tier(Tier::Township)]);
-    }
-
-    #[test]
-    fn out_of_range_values_are_named_by_their_key() {
-        refused::<Contract>(&raw("share = 2"), "contract.share");
-        let p = refused::<Contract>(&raw("with = [\"townshp\"]"), "contract.with[0]");
-        assert!(p.message.contains("township"), "{p:?}");
-    }
-
-    #[test]
-    fn names_resolve_to_facilities() {
-        let s = scenario(&format!("{BASE}[contract]\nshare = 0.5\nwith = [\"C\", \"village\"]\n")).unwrap();
-        assert_eq!(
-            s.contract.with,
-            [Target::Facility(FacilityId(1)), Target::Tier(Tier::Village)]
-        );
-    }
-
-    #[test]
-    fn round_trip() {
-        round_trips::<Contract>(&None);
-        round_trips::<Contract>(&raw("share = 0.4\nwith = [\"county\", \"township\"]"));
-    }
-}
-
 pub(crate) mod run {
     //! Family-doctor contracts and gatekeeping (`docs/model.md`, "Choice" and
     //! "Payment"): contract-only options in a contracted resident's choice
@@ -202,5 +167,40 @@ pub(crate) mod run {
             assert!(!holds_contract(&opt(true, false), plain));
             assert!(!holds_contract(&opt(false, false), contracted));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = checked_default::<Contract>();
+        assert_eq!(c.share, 0.0);
+        assert_eq!(c.with, [Target::Tier(Tier::Township)]);
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        refused::<Contract>(&raw("share = 2"), "contract.share");
+        let p = refused::<Contract>(&raw("with = [\"townshp\"]"), "contract.with[0]");
+        assert!(p.message.contains("township"), "{p:?}");
+    }
+
+    #[test]
+    fn names_resolve_to_facilities() {
+        let s = scenario(&format!("{BASE}[contract]\nshare = 0.5\nwith = [\"C\", \"village\"]\n")).unwrap();
+        assert_eq!(
+            s.contract.with,
+            [Target::Facility(FacilityId(1)), Target::Tier(Tier::Village)]
+        );
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<Contract>(&None);
+        round_trips::<Contract>(&raw("share = 0.4\nwith = [\"county\", \"township\"]"));
     }
 }

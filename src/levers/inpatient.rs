@@ -52,31 +52,6 @@ impl Lever for Admission {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::testing::*;
-    use super::*;
-
-    #[test]
-    fn defaults() {
-        let a = checked_default::<Admission>();
-        assert_eq!(a.prob, [0.0, 0.05, 0.4, 0.8]);
-        assert_eq!((a.max_boarding_hours, a.los_cv), (24.0, 0.6));
-    }
-
-    #[test]
-    fn out_of_range_values_are_named_by_their_key() {
-        refused::<Admission>(&raw("prob.severe = 1.2"), "admission.prob.severe");
-        refused::<Admission>(&raw("los_cv = 0"), "admission.los_cv");
-    }
-
-    #[test]
-    fn round_trip() {
-        round_trips::<Admission>(&None);
-        round_trips::<Admission>(&raw("prob.mild = 0.1\nmax_boarding_hours = 3\nlos_cv = 0.9"));
-    }
-}
-
 pub(crate) mod run {
     //! Inpatient care (`docs/model.md`, "Admission, beds, boarding and
     //! transfers"): admission after treatment, beds, boarding, transfer to the
@@ -214,5 +189,30 @@ pub(crate) mod run {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let a = checked_default::<Admission>();
+        assert_eq!(a.prob, [0.0, 0.05, 0.4, 0.8]);
+        assert_eq!((a.max_boarding_hours, a.los_cv), (24.0, 0.6));
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        refused::<Admission>(&raw("prob.severe = 1.2"), "admission.prob.severe");
+        refused::<Admission>(&raw("los_cv = 0"), "admission.los_cv");
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<Admission>(&None);
+        round_trips::<Admission>(&raw("prob.mild = 0.1\nmax_boarding_hours = 3\nlos_cv = 0.9"));
     }
 }

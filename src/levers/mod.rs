@@ -225,14 +225,19 @@ pub(crate) mod testing {
         (value, c.problems)
     }
 
+    /// `raw` checked, asserting it has no problems.
+    pub(crate) fn accepted<L: Lever>(raw: &L::Raw) -> L {
+        let (value, problems) = check::<L>(raw);
+        assert!(problems.is_empty(), "{problems:?}");
+        value
+    }
+
     /// The value an absent section checks to, asserting it has no problems.
     pub(crate) fn checked_default<L: Lever>() -> L
     where
         L::Raw: Default,
     {
-        let (value, problems) = check::<L>(&L::Raw::default());
-        assert!(problems.is_empty(), "{problems:?}");
-        value
+        accepted::<L>(&L::Raw::default())
     }
 
     /// The scenario text checked, or its problems.

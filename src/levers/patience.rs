@@ -41,40 +41,6 @@ impl Lever for Option<Patience> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::testing::*;
-    use super::*;
-
-    type P = Option<Patience>;
-
-    #[test]
-    fn defaults() {
-        assert_eq!(check::<P>(&None).0, None);
-        let (p, problems) = check::<P>(&raw(""));
-        assert!(problems.is_empty());
-        assert_eq!(
-            p,
-            Some(Patience {
-                mean_minutes: 120.0,
-                retry_prob: 0.5
-            })
-        );
-    }
-
-    #[test]
-    fn out_of_range_values_are_named_by_their_key() {
-        refused::<P>(&raw("mean_minutes = 0"), "patience.mean_minutes");
-        refused::<P>(&raw("retry_prob = 1.5"), "patience.retry_prob");
-    }
-
-    #[test]
-    fn round_trip() {
-        round_trips::<P>(&None);
-        round_trips::<P>(&raw("mean_minutes = 45\nretry_prob = 0.1"));
-    }
-}
-
 pub(crate) mod run {
     //! Patience, reneging and retry (`docs/model.md`, "Patience, reneging and
     //! retry"): a patient who waits longer than an exponential patience
@@ -175,5 +141,38 @@ pub(crate) mod run {
             run_until(&mut sim, 1440.0);
             assert_eq!((sim.facilities[0].queued, sim.episodes.live()), (0, 0));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    type P = Option<Patience>;
+
+    #[test]
+    fn defaults() {
+        assert_eq!(check::<P>(&None).0, None);
+        let p = accepted::<P>(&raw(""));
+        assert_eq!(
+            p,
+            Some(Patience {
+                mean_minutes: 120.0,
+                retry_prob: 0.5
+            })
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        refused::<P>(&raw("mean_minutes = 0"), "patience.mean_minutes");
+        refused::<P>(&raw("retry_prob = 1.5"), "patience.retry_prob");
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<P>(&None);
+        round_trips::<P>(&raw("mean_minutes = 45\nretry_prob = 0.1"));
     }
 }

@@ -158,48 +158,6 @@ impl Lever for Policy {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::testing::*;
-    use super::*;
-
-    #[test]
-    fn defaults() {
-        let p = checked_default::<Policy>();
-        assert_eq!(p.schemes[0].outpatient_rate, [0.5; 4]);
-        assert_eq!(p.schemes[0].inpatient_deductible, INPATIENT.1);
-        assert_eq!(p.schemes[0], p.schemes[1]);
-        assert_eq!(p.schemes[0].annual_cap, None);
-        assert_eq!(p.referral_required_from, None);
-        assert!(!p.gatekeeping);
-    }
-
-    #[test]
-    fn the_employee_scheme_follows_the_resident_one() {
-        let (p, _) = check::<Policy>(&raw("annual_cap = 5000\noutpatient.rate.county = 0.3"));
-        assert_eq!(p.schemes[1].annual_cap, Some(5000.0));
-        assert_eq!(p.schemes[1].outpatient_rate[2], 0.3);
-    }
-
-    #[test]
-    fn out_of_range_values_are_named_by_their_key() {
-        refused::<Policy>(
-            &raw("employee.inpatient.rate.township = 1.5"),
-            "policy.employee.inpatient.rate.township",
-        );
-        let p = refused::<Policy>(&raw("unreferred_penalty = -0.1"), "policy.unreferred_penalty");
-        assert!(p.message.contains("probability"), "{p:?}");
-    }
-
-    #[test]
-    fn round_trip() {
-        round_trips::<Policy>(&None);
-        round_trips::<Policy>(&raw(
-            "referral_required_from = \"county\"\nunreferred_penalty = 0.2\ngatekeeping = true\nemployee.annual_cap = 9",
-        ));
-    }
-}
-
 pub(crate) mod run {
     //! Payment (`docs/model.md`, "Payment"): every bill split between the
     //! fund and the patient under the scheme's rates, deductibles, the
@@ -329,5 +287,47 @@ pub(crate) mod run {
             assert_eq!(oop.len(), 1);
             assert!(oop[FacilityId(0)].iter().all(|&x| x >= 0.0));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let p = checked_default::<Policy>();
+        assert_eq!(p.schemes[0].outpatient_rate, [0.5; 4]);
+        assert_eq!(p.schemes[0].inpatient_deductible, INPATIENT.1);
+        assert_eq!(p.schemes[0], p.schemes[1]);
+        assert_eq!(p.schemes[0].annual_cap, None);
+        assert_eq!(p.referral_required_from, None);
+        assert!(!p.gatekeeping);
+    }
+
+    #[test]
+    fn the_employee_scheme_follows_the_resident_one() {
+        let (p, _) = check::<Policy>(&raw("annual_cap = 5000\noutpatient.rate.county = 0.3"));
+        assert_eq!(p.schemes[1].annual_cap, Some(5000.0));
+        assert_eq!(p.schemes[1].outpatient_rate[2], 0.3);
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        refused::<Policy>(
+            &raw("employee.inpatient.rate.township = 1.5"),
+            "policy.employee.inpatient.rate.township",
+        );
+        let p = refused::<Policy>(&raw("unreferred_penalty = -0.1"), "policy.unreferred_penalty");
+        assert!(p.message.contains("probability"), "{p:?}");
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<Policy>(&None);
+        round_trips::<Policy>(&raw(
+            "referral_required_from = \"county\"\nunreferred_penalty = 0.2\ngatekeeping = true\nemployee.annual_cap = 9",
+        ));
     }
 }

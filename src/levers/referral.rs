@@ -76,43 +76,6 @@ impl Lever for Referral {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::testing::*;
-    use super::*;
-
-    #[test]
-    fn defaults() {
-        let r = checked_default::<Referral>();
-        assert_eq!(
-            (r.triage_factor, r.down_referral_prob, r.followup_interval_days),
-            (0.5, 0.0, 14.0)
-        );
-        assert_eq!(r.followups, [0; 4]);
-        assert!(!r.priority_referrals);
-    }
-
-    #[test]
-    fn out_of_range_values_are_named_by_their_key() {
-        refused::<Referral>(&raw("followups.severe = -1"), "referral.followups.severe");
-        refused::<Referral>(&raw("down_referral_prob = 3"), "referral.down_referral_prob");
-        refused::<Referral>(&raw("triage_factor = 0"), "referral.triage_factor");
-    }
-
-    #[test]
-    fn followups_are_capped_at_50() {
-        assert_eq!(check::<Referral>(&raw("followups.mild = 400")).0.followups[0], 50);
-    }
-
-    #[test]
-    fn round_trip() {
-        round_trips::<Referral>(&None);
-        round_trips::<Referral>(&raw(
-            "triage_factor = 0.3\npriority_referrals = true\ndown_referral_prob = 0.7\nfollowups.severe = 2\nfollowup_interval_days = 7",
-        ));
-    }
-}
-
 pub(crate) mod run {
     //! Two-way referral after treatment (`docs/model.md`, "Follow-ups and
     //! down-referral"): follow-up visits, sent down to the grassroots with
@@ -205,5 +168,42 @@ pub(crate) mod run {
                 self.episodes.remove(id);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let r = checked_default::<Referral>();
+        assert_eq!(
+            (r.triage_factor, r.down_referral_prob, r.followup_interval_days),
+            (0.5, 0.0, 14.0)
+        );
+        assert_eq!(r.followups, [0; 4]);
+        assert!(!r.priority_referrals);
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        refused::<Referral>(&raw("followups.severe = -1"), "referral.followups.severe");
+        refused::<Referral>(&raw("down_referral_prob = 3"), "referral.down_referral_prob");
+        refused::<Referral>(&raw("triage_factor = 0"), "referral.triage_factor");
+    }
+
+    #[test]
+    fn followups_are_capped_at_50() {
+        assert_eq!(check::<Referral>(&raw("followups.mild = 400")).0.followups[0], 50);
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<Referral>(&None);
+        round_trips::<Referral>(&raw(
+            "triage_factor = 0.3\npriority_referrals = true\ndown_referral_prob = 0.7\nfollowups.severe = 2\nfollowup_interval_days = 7",
+        ));
     }
 }

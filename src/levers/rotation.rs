@@ -248,57 +248,6 @@ impl SourceIndex {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::testing::*;
-    use super::*;
-
-    fn one(text: &str) -> Vec<RawRotation> {
-        raw(text).into_iter().collect()
-    }
-
-    #[test]
-    fn defaults() {
-        let s = scenario(&format!("{BASE}[[rotation]]\nfrom = \"county\"\nto = [\"township\"]\n")).unwrap();
-        let r = &s.rotations[0];
-        assert_eq!(r.pairs, [(FacilityId(1), FacilityId(0))]);
-        assert_eq!(
-            (r.doctors_per_site, r.days_on, r.cycle_days, r.start_day),
-            (1, 30, 90, 0)
-        );
-        assert_eq!((r.quality_boost, r.training_gain, r.quality_cap), (0.5, 0.0, None));
-        assert!(!r.capability_boost);
-    }
-
-    #[test]
-    fn out_of_range_values_are_named_by_their_key() {
-        refused::<Vec<Rotation>>(
-            &one("from = \"county\"\nto = [\"township\"]\ncycle_days = 0"),
-            "rotation[0].cycle_days",
-        );
-        refused::<Vec<Rotation>>(
-            &one("from = \"county\"\nto = [\"township\"]\ndays_on = 100"),
-            "rotation[0].days_on",
-        );
-        refused::<Vec<Rotation>>(&one("to = [\"township\"]"), "rotation[0].from");
-    }
-
-    #[test]
-    fn sources_keep_a_doctor() {
-        let text = format!("{BASE}[[rotation]]\nfrom = \"T\"\nto = [\"C\"]\ndoctors_per_site = 8\n");
-        let problems = scenario(&text).unwrap_err();
-        assert_eq!(only_path(&problems), "rotation[0].doctors_per_site");
-    }
-
-    #[test]
-    fn round_trip() {
-        round_trips::<Vec<Rotation>>(&Vec::new());
-        round_trips::<Vec<Rotation>>(&one(
-            "from = \"county\"\nto = [\"township\"]\ndays_on = 7\ncycle_days = 14\nquality_cap = 3\ncapability_boost = true",
-        ));
-    }
-}
-
 pub(crate) mod run {
     //! Doctor rotation programs (`docs/model.md`, "Doctor rotation"): stints
     //! that move doctors from a source to destination sites, with quality and
@@ -480,5 +429,56 @@ cycle_days = 3
             run_until(&mut sim, 2.0 * 1440.0);
             assert_eq!((sim.facilities[0].doctors, sim.facilities[1].doctors), (2, 1));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    fn one(text: &str) -> Vec<RawRotation> {
+        raw(text).into_iter().collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let s = scenario(&format!("{BASE}[[rotation]]\nfrom = \"county\"\nto = [\"township\"]\n")).unwrap();
+        let r = &s.rotations[0];
+        assert_eq!(r.pairs, [(FacilityId(1), FacilityId(0))]);
+        assert_eq!(
+            (r.doctors_per_site, r.days_on, r.cycle_days, r.start_day),
+            (1, 30, 90, 0)
+        );
+        assert_eq!((r.quality_boost, r.training_gain, r.quality_cap), (0.5, 0.0, None));
+        assert!(!r.capability_boost);
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        refused::<Vec<Rotation>>(
+            &one("from = \"county\"\nto = [\"township\"]\ncycle_days = 0"),
+            "rotation[0].cycle_days",
+        );
+        refused::<Vec<Rotation>>(
+            &one("from = \"county\"\nto = [\"township\"]\ndays_on = 100"),
+            "rotation[0].days_on",
+        );
+        refused::<Vec<Rotation>>(&one("to = [\"township\"]"), "rotation[0].from");
+    }
+
+    #[test]
+    fn sources_keep_a_doctor() {
+        let text = format!("{BASE}[[rotation]]\nfrom = \"T\"\nto = [\"C\"]\ndoctors_per_site = 8\n");
+        let problems = scenario(&text).unwrap_err();
+        assert_eq!(only_path(&problems), "rotation[0].doctors_per_site");
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<Vec<Rotation>>(&Vec::new());
+        round_trips::<Vec<Rotation>>(&one(
+            "from = \"county\"\nto = [\"township\"]\ndays_on = 7\ncycle_days = 14\nquality_cap = 3\ncapability_boost = true",
+        ));
     }
 }

@@ -68,42 +68,6 @@ impl Lever for Option<Telemedicine> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::testing::*;
-    use super::*;
-
-    type Tele = Option<Telemedicine>;
-
-    #[test]
-    fn defaults() {
-        assert_eq!(check::<Tele>(&None).0, None);
-        let (t, problems) = check::<Tele>(&raw(""));
-        assert!(problems.is_empty());
-        let t = t.unwrap();
-        assert_eq!(t.site_names, ["township"]);
-        assert_eq!((t.success_prob, t.consult_minutes), (0.6, 10.0));
-    }
-
-    #[test]
-    fn out_of_range_values_are_named_by_their_key() {
-        refused::<Tele>(&raw("consult_minutes = -1"), "telemedicine.consult_minutes");
-        refused::<Tele>(&raw("sites = [\"township\", \"nowhere\"]"), "telemedicine.sites[1]");
-    }
-
-    #[test]
-    fn tiers_name_every_facility_of_the_tier() {
-        let s = scenario(&format!("{BASE}[telemedicine]\nsites = [\"township\", \"T\", \"C\"]\n")).unwrap();
-        assert_eq!(s.telemedicine.unwrap().sites, [FacilityId(0), FacilityId(1)]);
-    }
-
-    #[test]
-    fn round_trip() {
-        round_trips::<Tele>(&None);
-        round_trips::<Tele>(&raw("sites = [\"county\"]\nsuccess_prob = 0.3\nconsult_minutes = 4"));
-    }
-}
-
 pub(crate) mod run {
     //! Telemedicine (`docs/model.md`, "Telemedicine"): at a tele-linked site a
     //! patient one severity level above its capability is treated with a
@@ -159,5 +123,40 @@ pub(crate) mod run {
                 assert_eq!(sim.teleconsult(f, Severity::Severe, Severity::Mild), None);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    type Tele = Option<Telemedicine>;
+
+    #[test]
+    fn defaults() {
+        assert_eq!(check::<Tele>(&None).0, None);
+        let t = accepted::<Tele>(&raw(""));
+        let t = t.unwrap();
+        assert_eq!(t.site_names, ["township"]);
+        assert_eq!((t.success_prob, t.consult_minutes), (0.6, 10.0));
+    }
+
+    #[test]
+    fn out_of_range_values_are_named_by_their_key() {
+        refused::<Tele>(&raw("consult_minutes = -1"), "telemedicine.consult_minutes");
+        refused::<Tele>(&raw("sites = [\"township\", \"nowhere\"]"), "telemedicine.sites[1]");
+    }
+
+    #[test]
+    fn tiers_name_every_facility_of_the_tier() {
+        let s = scenario(&format!("{BASE}[telemedicine]\nsites = [\"township\", \"T\", \"C\"]\n")).unwrap();
+        assert_eq!(s.telemedicine.unwrap().sites, [FacilityId(0), FacilityId(1)]);
+    }
+
+    #[test]
+    fn round_trip() {
+        round_trips::<Tele>(&None);
+        round_trips::<Tele>(&raw("sites = [\"county\"]\nsuccess_prob = 0.3\nconsult_minutes = 4"));
     }
 }
