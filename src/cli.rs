@@ -138,13 +138,13 @@ pub struct SweepArgs {
     /// CPUs per array task for --emit-slurm.
     #[arg(long, default_value_t = 1, requires = "emit_slurm")]
     pub cpus_per_task: u32,
-    /// No progress bar and no summary line; errors only.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// Progress on stderr: auto (a bar on a terminal), always (plain lines
     /// elsewhere, for notebooks and subprocesses) or never.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
     pub progress: ProgressMode,
+    /// No progress bar and no summary line; errors only.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Charts and the output folder's lock.
     #[command(flatten)]
     pub output: OutputArgs,

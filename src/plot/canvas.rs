@@ -25,6 +25,22 @@ const LEGEND_H: u32 = 34;
 /// Space for a footnote under the plot.
 const NOTE_H: u32 = 28;
 
+/// Axis titles, tick labels and text sizes, the same on every chart with
+/// [`Axis`] axes; the caller adds its grid style and draws.
+pub(crate) fn label_axes<'m, 'a, 'b, DB: DrawingBackend>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, Axis, Axis, DB>,
+    desc: (&str, &str),
+    x_fmt: &'b dyn Fn(&f64) -> String,
+    y_fmt: &'b dyn Fn(&f64) -> String,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, Axis, Axis, DB> {
+    mesh.x_desc(desc.0)
+        .y_desc(desc.1)
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
+        .label_style(text(16.0))
+        .axis_desc_style(text(18.0))
+}
+
 /// Both axes of every chart: numbers with hand-picked tick positions, so
 /// ticks and category labels fall exactly where we want them. (plotters'
 /// own `WithKeyPoints` over f64 cannot take a label formatter.)

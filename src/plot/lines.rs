@@ -7,7 +7,8 @@ use plotters::style::RGBColor;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::canvas::{
-    Coord, DrawResult, LegendEntry, Marker, Swatch, Ticks, Unit, category_axis, fit, frame, slot, text, tint,
+    Coord, DrawResult, LegendEntry, Marker, Swatch, Ticks, Unit, category_axis, fit, frame, label_axes, slot, text,
+    tint,
 };
 
 /// How a series is drawn.
@@ -108,14 +109,8 @@ impl Lines {
             .build_cartesian_2d(xt.axis(), yt.axis())?;
         let x_fmt = |v: &f64| xt.label(*v);
         let y_fmt = |v: &f64| yt.label(*v);
-        chart
-            .configure_mesh()
-            .x_desc(self.x_desc.as_str())
-            .y_desc(self.y_desc.as_str())
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .label_style(text(16.0))
-            .axis_desc_style(text(18.0))
+        let desc = (self.x_desc.as_str(), self.y_desc.as_str());
+        label_axes(&mut chart.configure_mesh(), desc, &x_fmt, &y_fmt)
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()?;
         for s in &self.series {
@@ -258,16 +253,8 @@ impl Heatmap {
             .build_cartesian_2d(category_axis(nx, x_step), category_axis(ny, y_step))?;
         let x_fmt = |v: &f64| xl.get(slot(*v)).cloned().unwrap_or_default();
         let y_fmt = |v: &f64| yl.get(slot(*v)).cloned().unwrap_or_default();
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc(self.x_desc.as_str())
-            .y_desc(self.y_desc.as_str())
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .label_style(text(16.0))
-            .axis_desc_style(text(18.0))
-            .draw()?;
+        let desc = (self.x_desc.as_str(), self.y_desc.as_str());
+        label_axes(chart.configure_mesh().disable_mesh(), desc, &x_fmt, &y_fmt).draw()?;
         let cells = self
             .cells
             .iter()

@@ -279,16 +279,23 @@ fn names(charts: &[Chart]) -> Vec<&str> {
     charts.iter().map(|c| c.name.as_str()).collect()
 }
 
+/// The charts of a fake sweep over `columns` at `points`, checking that
+/// every sweep chart is drawn.
+fn sweep_of(dir: &Path, columns: &[&str], points: &[Vec<String>]) -> Vec<Chart> {
+    fake_sweep(dir, columns, points);
+    let charts = sweep_charts(dir).unwrap();
+    assert_eq!(names(&charts), SWEEP_CHARTS);
+    charts
+}
+
 #[test]
 fn one_numeric_axis_gives_lines_with_bands() {
     let dir = tempfile::tempdir().unwrap();
-    fake_sweep(
+    let charts = sweep_of(
         dir.path(),
         &["policy.rate"],
         &points(&[&["0.4"], &["0.6"], &["0.5"], &["0.7"]]),
     );
-    let charts = sweep_charts(dir.path()).unwrap();
-    assert_eq!(names(&charts), SWEEP_CHARTS);
     check(
         &charts[0],
         (1200, 800),
@@ -315,9 +322,7 @@ fn a_two_key_grid_gives_heatmaps_with_a_colour_scale() {
         &["0.9", "4"],
         &["0.9", "8"],
     ]);
-    fake_sweep(dir.path(), &["rate", "doctors"], &grid);
-    let charts = sweep_charts(dir.path()).unwrap();
-    assert_eq!(names(&charts), SWEEP_CHARTS);
+    let charts = sweep_of(dir.path(), &["rate", "doctors"], &grid);
     let c = by_name(&charts, "mean_travel_minutes");
     check(c, (1200, 800), 0.4, &["rate", "doctors", "in minutes", "21.0", "26.0"]);
     // The scale is labelled with ticks between the extremes.
@@ -327,13 +332,11 @@ fn a_two_key_grid_gives_heatmaps_with_a_colour_scale() {
 #[test]
 fn a_text_axis_gives_bars_and_a_design_gives_points() {
     let dir = tempfile::tempdir().unwrap();
-    fake_sweep(
+    let charts = sweep_of(
         dir.path(),
         &["layout"],
         &points(&[&["lead_only"], &["lead_plus_auxiliary"]]),
     );
-    let charts = sweep_charts(dir.path()).unwrap();
-    assert_eq!(names(&charts), SWEEP_CHARTS);
     check(
         &charts[0],
         (1200, 800),
@@ -347,9 +350,7 @@ fn a_text_axis_gives_bars_and_a_design_gives_points() {
         &["0.7", "-1.2", "none"],
         &["0.85", "-1.6", "published"],
     ]);
-    fake_sweep(dir.path(), &["rate", "choice.b_travel", "choice.beliefs"], &design);
-    let charts = sweep_charts(dir.path()).unwrap();
-    assert_eq!(names(&charts), SWEEP_CHARTS);
+    let charts = sweep_of(dir.path(), &["rate", "choice.b_travel", "choice.beliefs"], &design);
     check(
         &charts[3],
         (1200, 800),
@@ -515,6 +516,20 @@ fn svg_texts(svg: &str) -> Vec<String> {
         .collect()
 }
 
+/// Sets every tier's row of `metric` in `tiers.csv` to `values` (the
+/// columns after the metric name).
+fn set_tier_metric(dir: &Path, metric: &str, values: &str) {
+    let key = format!(",{metric},");
+    edit(dir, "tiers.csv", |l| {
+        if l.contains(&key) {
+            let t = l.split(',').next().unwrap();
+            format!("{t},{metric},{values}")
+        } else {
+            l.to_string()
+        }
+    });
+}
+
 /// Rewrites `dir/name` line by line.
 fn edit(dir: &Path, name: &str, f: impl Fn(&str) -> String) {
     let text = fs::read_to_string(dir.join(name)).unwrap();
@@ -646,14 +661,7 @@ fn intervals_stop_at_the_metric_range_and_charts_say_n() {
             l.to_string()
         }
     });
-    edit(dir.path(), "tiers.csv", |l| {
-        if l.contains(",first_contact_share,") {
-            let t = l.split(',').next().unwrap();
-            format!("{t},first_contact_share,0.3,0.3,-0.2,1.1,3")
-        } else {
-            l.to_string()
-        }
-    });
+    set_tier_metric(dir.path(), "first_contact_share", "0.3,0.3,-0.2,1.1,3");
     let charts = run_charts(dir.path()).unwrap();
     for name in ["bed_occupancy", "doctor_utilization", "first_contact_share"] {
         let c = by_name(&charts, name);
@@ -783,14 +791,7 @@ fn referrals_that_are_off_draw_no_bars() {
         "{texts:?}"
     );
     // Nothing at all: a message, no bars.
-    edit(dir.path(), "tiers.csv", |l| {
-        if l.contains(",referrals_up_out,") {
-            let t = l.split(',').next().unwrap();
-            format!("{t},referrals_up_out,0,0,0,0,2")
-        } else {
-            l.to_string()
-        }
-    });
+    set_tier_metric(dir.path(), "referrals_up_out", "0,0,0,0,2");
     let charts = run_charts(dir.path()).unwrap();
     let texts = svg_texts(&by_name(&charts, "referrals").svg);
     assert!(texts.iter().any(|t| t == "No tier sent a referral"), "{texts:?}");

@@ -32,18 +32,19 @@ use crate::levers::scenario_with_levers;
 pub use crate::levers::telemedicine::Telemedicine;
 pub use error::{Problem, ScenarioError};
 
-/// The four tiers of the health system, lowest first.
+/// The four tiers of the health system, lowest first. The discriminants
+/// (0 to 3, in this order) index every per-tier array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Tier {
     /// Village clinic (urban: community health station).
-    Village = 0,
+    Village,
     /// Township health center (urban: community health center).
-    Township = 1,
+    Township,
     /// County hospital (urban: district hospital).
-    County = 2,
+    County,
     /// Regional (tertiary) medical center.
-    Regional = 3,
+    Regional,
 }
 
 impl Tier {
@@ -66,18 +67,19 @@ impl Tier {
     }
 }
 
-/// Severity of an illness episode, mildest first.
+/// Severity of an illness episode, mildest first; the discriminants (0 to
+/// 3, in this order) index every per-severity array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Severity {
     /// Common illness, treatable at a village clinic.
-    Mild = 0,
+    Mild,
     /// Needs a township health center.
-    Moderate = 1,
+    Moderate,
     /// Needs a county hospital.
-    Severe = 2,
+    Severe,
     /// Needs a regional medical center.
-    Critical = 3,
+    Critical,
 }
 
 impl Severity {
@@ -86,7 +88,12 @@ impl Severity {
 
     /// The key used in scenario files and outputs.
     pub fn name(self) -> &'static str {
-        ["mild", "moderate", "severe", "critical"][self as usize]
+        match self {
+            Severity::Mild => "mild",
+            Severity::Moderate => "moderate",
+            Severity::Severe => "severe",
+            Severity::Critical => "critical",
+        }
     }
 
     /// Severity from its index (0 = mild).
