@@ -26,8 +26,14 @@ raw_section! {
         pub quality_cap: Option<f64>,
         pub capability_boost: Option<bool>,
         pub allowance_per_day: Option<f64>,
+        pub max_share_of_source: Option<f64>,
     }
 }
+
+/// Default most of a source's doctors that may be away at once: a county
+/// hospital posts a few doctors to the townships, not its outpatient
+/// department (docs/model.md, "Doctor rotation").
+pub const DEFAULT_MAX_SHARE_OF_SOURCE: f64 = 0.3;
 
 /// A doctor rotation program.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +62,9 @@ pub struct Rotation {
     pub capability_boost: bool,
     /// Allowance per rotating doctor-day \[CNY\].
     pub allowance_per_day: f64,
+    /// Most of a source's doctors this program (with the others drawing on
+    /// the same source) may have away at once, in (0, 1].
+    pub max_share_of_source: f64,
 }
 
 impl Lever for Vec<Rotation> {
@@ -118,6 +127,13 @@ fn program(c: &mut Checker, i: usize, r: &RawRotation, ctx: &Context) -> Rotatio
             .map(|q| c.finite(&format!("{path}.quality_cap"), Some(q), 0.0)),
         capability_boost: r.capability_boost.unwrap_or(false),
         allowance_per_day: c.non_negative(&format!("{path}.allowance_per_day"), r.allowance_per_day, 0.0),
+        max_share_of_source: c.number(
+            &format!("{path}.max_share_of_source"),
+            r.max_share_of_source,
+            DEFAULT_MAX_SHARE_OF_SOURCE,
+            |x| x > 0.0 && x <= 1.0,
+            "a share > 0 and <= 1",
+        ),
     }
 }
 
@@ -194,15 +210,32 @@ fn check_spare_doctors(c: &mut Checker, programs: &[Rotation], facilities: &[Fac
     }
     for (src, (n, progs)) in leaving {
         let f = &facilities[src.0 as usize];
+        let which: Vec<String> = progs.iter().map(|i| format!("rotation[{i}]")).collect();
+        let path = format!("{}.doctors_per_site", which[0]);
+        // The strictest bound of the programs sharing this source.
+        let share = progs
+            .iter()
+            .map(|&i| programs[i].max_share_of_source)
+            .fold(1.0, f64::min);
         if n >= u64::from(f.doctors) {
-            let which: Vec<String> = progs.iter().map(|i| format!("rotation[{i}]")).collect();
             c.push(
-                format!("{}.doctors_per_site", which[0]),
+                path,
                 format!(
                     "{} has {} doctors but {} would send {n} away at once: at least one must stay (fewer doctors per site or fewer sites)",
                     f.name,
                     f.doctors,
                     which.join(" + ")
+                ),
+            );
+        } else if n as f64 > share * f64::from(f.doctors) + 1e-9 {
+            c.push(
+                path,
+                format!(
+                    "{} has {} doctors but {} would send {n} away at once, more than max_share_of_source = {share} of them ({} at most): fewer doctors per site or fewer sites, or raise max_share_of_source",
+                    f.name,
+                    f.doctors,
+                    which.join(" + "),
+                    (share * f64::from(f.doctors) + 1e-9).floor()
                 ),
             );
         }
@@ -222,6 +255,7 @@ fn raw_program(r: &Rotation) -> RawRotation {
         quality_cap: r.quality_cap,
         capability_boost: Some(r.capability_boost),
         allowance_per_day: Some(r.allowance_per_day),
+        max_share_of_source: Some(r.max_share_of_source),
     }
 }
 
@@ -396,6 +430,7 @@ hours = "24h"
 from = "ch"
 to = ["thc"]
 doctors_per_site = 1
+max_share_of_source = 0.5
 start_day = 1
 days_on = 1
 cycle_days = 3

@@ -257,6 +257,7 @@ fn rotation_knobs(rotation: bool) -> Knobs {
 from = "county"
 to = ["township"]
 doctors_per_site = 1
+max_share_of_source = 0.5
 days_on = 60
 cycle_days = 90
 start_day = 0
@@ -777,6 +778,7 @@ consult_minutes = 10
 from = "county"
 to = ["township"]
 doctors_per_site = 1
+max_share_of_source = 0.5
 days_on = 30
 cycle_days = 60
 start_day = 10
@@ -897,4 +899,42 @@ fn bad_lever_settings_exit_2_naming_file_and_key() {
         let path = Path::new("tests/it/broken").join(file);
         crate::support::assert_input_error(&["check"], &path, needles);
     }
+}
+
+/// Rotation can empty the source (#12, defect 3): 3 doctors to each of
+/// 10 townships would take 30 of a 40-doctor county hospital. `check`
+/// refuses it, naming the key and the bound; within the bound (1 per
+/// township, 25%) it is accepted.
+#[test]
+fn rotation_beyond_max_share_of_source_is_refused() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/county_community.toml"))
+        .expect("shipped scenario");
+    assert!(Scenario::from_toml(&text, "county_community.toml").is_ok());
+    let greedy = text.replacen("doctors_per_site = 1", "doctors_per_site = 3", 1);
+    let err = Scenario::from_toml(&greedy, "county_community.toml")
+        .expect_err("30 of 40 doctors away at once must be refused")
+        .to_string();
+    assert!(err.contains("rotation[0].doctors_per_site"), "{err}");
+    assert!(
+        err.contains("max_share_of_source = 0.3") && err.contains("12 at most"),
+        "{err}"
+    );
+    let allowed = greedy.replacen(
+        "doctors_per_site = 3",
+        "doctors_per_site = 3\nmax_share_of_source = 0.8",
+        1,
+    );
+    assert!(Scenario::from_toml(&allowed, "county_community.toml").is_ok());
+    let bad = text.replacen(
+        "doctors_per_site = 1",
+        "doctors_per_site = 1\nmax_share_of_source = 1.5",
+        1,
+    );
+    let err = Scenario::from_toml(&bad, "county_community.toml")
+        .expect_err("a share above 1")
+        .to_string();
+    assert!(
+        err.contains("rotation[0].max_share_of_source") && err.contains("<= 1"),
+        "{err}"
+    );
 }
