@@ -217,6 +217,8 @@ fn check_spare_doctors(c: &mut Checker, programs: &[Rotation], facilities: &[Fac
             .iter()
             .map(|&i| programs[i].max_share_of_source)
             .fold(1.0, f64::min);
+        // Whole doctors the bound lets go (the epsilon keeps 0.3 x 40 at 12).
+        let allowed = (share * f64::from(f.doctors) + 1e-9).floor();
         if n >= u64::from(f.doctors) {
             c.push(
                 path,
@@ -227,15 +229,14 @@ fn check_spare_doctors(c: &mut Checker, programs: &[Rotation], facilities: &[Fac
                     which.join(" + ")
                 ),
             );
-        } else if n as f64 > share * f64::from(f.doctors) + 1e-9 {
+        } else if n as f64 > allowed {
             c.push(
                 path,
                 format!(
-                    "{} has {} doctors but {} would send {n} away at once, more than max_share_of_source = {share} of them ({} at most): fewer doctors per site or fewer sites, or raise max_share_of_source",
+                    "{} has {} doctors but {} would send {n} away at once, more than max_share_of_source = {share} of them ({allowed} at most): fewer doctors per site or fewer sites, or raise max_share_of_source",
                     f.name,
                     f.doctors,
                     which.join(" + "),
-                    (share * f64::from(f.doctors) + 1e-9).floor()
                 ),
             );
         }
