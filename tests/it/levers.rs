@@ -294,6 +294,26 @@ fn rotation_lowers_township_referrals_and_county_waits() {
     );
 }
 
+/// What the bound lets rotation cost its source: the 4 doctors away (of 10,
+/// within `max_share_of_source = 0.5`) are at worst a county hospital
+/// without them all year. Allowed rotation must stay below that worst case
+/// on the county's p95 wait (it also takes the townships' severe
+/// referrals off the county while the stints last).
+#[test]
+fn allowed_rotation_keeps_county_p95_within_its_bound() {
+    let (_, with) = run(&rotation_knobs(true));
+    let mut worst = rotation_knobs(false);
+    worst.county = worst.county.replace("doctors = 10", "doctors = 6");
+    assert_ne!(worst.county, rotation_knobs(false).county, "the knob moved");
+    let (_, worst) = run(&worst);
+    let county = Scope::Tier(Tier::County);
+    assert_less(
+        "county wait_p95_minutes",
+        ("rotation", mean(&with, county, "wait_p95_minutes")),
+        ("6 doctors all year", mean(&worst, county, "wait_p95_minutes")),
+    );
+}
+
 #[test]
 fn rotation_moves_doctors_and_never_leaves_a_negative_count() {
     let (_, without) = run(&rotation_knobs(false));
