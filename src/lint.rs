@@ -126,11 +126,13 @@ fn gatekeeping(world: &World, out: &mut Vec<Problem>) {
     if !s.policy.gatekeeping {
         return;
     }
-    let anyone = s.contract.share > 0.0 && world.settlements.iter().any(|x| x.contract_grassroots.is_some());
+    // Gatekeeping sends a contracted resident to a member of their team, any tier.
+    let team = |x: &crate::world::SettlementInfo| x.options.iter().any(|o| o.contract);
+    let anyone = s.contract.share > 0.0 && world.settlements.iter().any(team);
     if !anyone {
         out.push(Problem::new(
             "policy.gatekeeping",
-            "true, but no resident holds a contract with a grassroots facility (contract.share is 0 or contract.with names no village or township facility in reach): gatekeeping changes nothing".to_string(),
+            "true, but no resident holds a contract (contract.share is 0 or contract.with names no facility of this scenario): gatekeeping changes nothing".to_string(),
         ));
     }
 }

@@ -54,8 +54,14 @@ impl WaitBeliefs {
 
 impl Sim<'_> {
     /// The wait a patient from `settlement` expects at facility `f`
-    /// (option `slot` of the settlement) under the scenario's beliefs \[minutes\].
-    pub(super) fn expected_wait(&self, f: FacilityId, settlement: u32, slot: usize, t: f64) -> f64 {
+    /// (option `slot` of the settlement) under the scenario's beliefs, if
+    /// they would arrive there at `arrival` (now plus the travel minutes)
+    /// \[minutes\]. Live beliefs add, to the queue seen now, the time from
+    /// that arrival until the facility opens: a patient setting out at 7:00
+    /// on an hour's trip to a clinic opening at 8:00 expects no wait for
+    /// the opening, one setting out at 17:00 to a clinic closing at 17:30
+    /// expects the night.
+    pub(super) fn expected_wait(&self, f: FacilityId, settlement: u32, slot: usize, arrival: f64) -> f64 {
         let state = &self.facilities[f];
         match self.scenario.choice.beliefs {
             Beliefs::None => 0.0,
@@ -63,12 +69,7 @@ impl Sim<'_> {
                 let info = &self.world.facilities[f];
                 let doctors = f64::from(state.doctors.max(1));
                 let queue_wait = f64::from(state.queued) / doctors * info.mean_service_minutes;
-                let until_open = if state.open {
-                    0.0
-                } else {
-                    minutes_until_open(info.hours, t)
-                };
-                queue_wait + until_open
+                queue_wait + minutes_until_open(info.hours, arrival)
             }
             Beliefs::Published => self.beliefs.published[f].wait,
             Beliefs::WordOfMouth { .. } => self.beliefs.wom[self.beliefs.wom_slot(settlement, slot)],
@@ -110,7 +111,7 @@ impl Sim<'_> {
     }
 }
 
-/// Minutes from `t` until the facility next opens.
+/// Minutes from `t` until the facility next opens (0 while it is open).
 fn minutes_until_open(hours: Hours, t: f64) -> f64 {
     let m = t.rem_euclid(DAY);
     if m < hours.open_minute {
@@ -125,6 +126,46 @@ fn minutes_until_open(hours: Hours, t: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::stepping::quiet_world;
+    use crate::scenario::Severity;
+
+    /// The last choice weighed these expected waits \[minutes\] (its
+    /// utilities are minus the waits).
+    fn expect_waits(sim: &Sim, waits: [f64; 2]) {
+        assert_eq!(sim.utilities.len(), 2);
+        for (u, w) in sim.utilities.iter().zip(waits) {
+            assert!(
+                (u + w).abs() < 1e-9,
+                "utilities {:?}, expected waits {waits:?}",
+                sim.utilities
+            );
+        }
+    }
+
+    #[test]
+    fn live_beliefs_count_opening_from_arrival() {
+        // Only the expected wait counts, one utility unit per minute; a
+        // village clinic next door and a township center a trip away, both
+        // opening at 8:00.
+        let rest = "[choice]\nbeliefs = \"live\"\nb_quality = 0.0\nb_cost = 0.0\nb_travel = 0.0\nb_wait = -60.0\n\
+                    [[facility]]\nname = \"vc\"\ntier = \"village\"\nat_km = [0.0, 0.0]\nhours = \"08:00-17:00\"\n\
+                    [[facility]]\nname = \"thc\"\ntier = \"township\"\nat_km = [10.0, 0.0]\nhours = \"08:00-17:00\"\n";
+        let w = quiet_world(2, 1, rest);
+        let travel = w.settlements[0].options[1].travel_minutes;
+        assert!(travel > 0.0 && travel < 60.0, "travel {travel}");
+        let mut sim = Sim::new(&w, 0);
+        sim.start();
+        // Choosing at 7:00: the clinic next door opens in an hour, the
+        // township center an hour after setting out, less the trip.
+        let id = sim.episodes.insert(sim.new_episode(0, Severity::Mild, 420.0));
+        sim.choose(id, None, 420.0);
+        expect_waits(&sim, [60.0, 480.0 - (420.0 + travel)]);
+        // Choosing at 16:50: the township center closes before the patient
+        // gets there, so they expect to wait from arrival until 8:00.
+        let t = 16.0 * 60.0 + 50.0;
+        sim.choose(id, None, t);
+        expect_waits(&sim, [0.0, DAY - (t + travel) + 480.0]);
+    }
 
     #[test]
     fn a_closed_facility_opens_at_its_next_opening() {

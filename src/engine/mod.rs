@@ -25,11 +25,12 @@
 //!
 //! 1. Onset (`Sim::on_onset`): resident and severity (onset stream), the
 //!    next onset, then the logit choice (one choice uniform), then
-//!    `contract::gatekeep` (no draw) may replace the choice.
+//!    `contract::gatekeep` (no draw) may replace the choice with the
+//!    nearest contract-team member able to treat.
 //! 2. Choice (`Sim::choose`): `contract::offered` filters the choice
 //!    set, `payment` gives each option's out-of-pocket price,
-//!    `beliefs::expected_wait` its wait, `contract::holds_contract` the
-//!    contract term.
+//!    `beliefs::expected_wait` its wait (as of the arrival there, now plus
+//!    the travel minutes), `contract::holds_contract` the contract term.
 //! 3. Arrival at a queue (`Sim::on_arrival`): the recorder and trace,
 //!    then `contract::contract_visit` (no draw), then
 //!    `patience::start_patience` (one patience draw when patience is on),
@@ -37,7 +38,8 @@
 //! 4. Service start (`Sim::start_service`): `rotation::capability`
 //!    (no draw), then `telemedicine::teleconsult`
 //!    (one referral uniform, only one level above capability at a tele
-//!    site), then the service time (service stream), then the recorder,
+//!    site; its minutes are added treated or not), then the service time
+//!    (service stream), then the recorder,
 //!    then `beliefs::learn_wait` (no draw).
 //! 5. Service end (`Sim::on_service_end`) and discharge:
 //!    `payment::charge` (no draw), then referral up, follow-up or
@@ -381,7 +383,7 @@ impl<'w> Sim<'w> {
             let wait_minutes = if c.b_wait == 0.0 {
                 0.0
             } else {
-                self.expected_wait(f, home, slot, t)
+                self.expected_wait(f, home, slot, t + travel_minutes)
             };
             let alt = Alternative {
                 tier: self.world.facilities[f].tier,
@@ -521,14 +523,17 @@ impl<'w> Sim<'w> {
 
     /// Whether a patient of `severity` is treated here and the minutes a
     /// tele consultation adds: within capability (rotation may raise it),
-    /// or one level above through `Sim::teleconsult`.
+    /// or one level above through `Sim::teleconsult`, whose minutes count
+    /// whether it treats or the patient is referred after it.
     fn treats(&mut self, f: FacilityId, severity: Severity) -> (bool, Option<f64>) {
         let capability = self.capability(f);
         if severity <= capability {
             return (true, None);
         }
-        let tele = self.teleconsult(f, severity, capability);
-        (tele.is_some(), tele)
+        match self.teleconsult(f, severity, capability) {
+            Some(tele) => (tele.treated, Some(tele.minutes)),
+            None => (false, None),
+        }
     }
 
     fn start_service(&mut self, f: FacilityId, entry: QueueEntry, t: f64) {

@@ -1,7 +1,7 @@
 //! `[policy]`: reimbursement rates and deductibles per tier, the employee
 //! scheme, the annual cap, the referral requirement with its penalty, and
-//! gatekeeping (contracted residents go to their grassroots facility
-//! first; see [`super::contract`]). README: "[policy]"; `docs/model.md`:
+//! gatekeeping (contracted residents go first to the nearest member of
+//! their team able to treat; see [`super::contract`]). README: "[policy]"; `docs/model.md`:
 //! "Payment".
 
 use super::{Context, Lever};
@@ -48,7 +48,7 @@ pub struct Policy {
     pub referral_required_from: Option<Tier>,
     /// Rate points taken off self-referred care from `referral_required_from` up.
     pub unreferred_penalty: f64,
-    /// Contracted residents' first visit goes to their contracted grassroots facility.
+    /// Contracted residents' first visit goes to the nearest member of their team able to treat.
     pub gatekeeping: bool,
 }
 

@@ -32,22 +32,44 @@ pub struct Referral {
     /// Probability that follow-ups of an episode treated at county or
     /// regional tier are referred down to the grassroots.
     pub down_referral_prob: f64,
-    /// Follow-up visits per severity.
+    /// Follow-up visits per severity (the mild entry is 0: see
+    /// [`Referral::followups_after`]).
     pub followups: [u32; 4],
     /// Days between follow-up visits.
     pub followup_interval_days: f64,
 }
 
 /// Follow-up visits per severity (none unless given), at most 50 each.
+/// Mild episodes get none (follow-ups are for moderate or more severe
+/// illness), so `followups.mild` may only be 0.
 fn followups(c: &mut Checker, raw: Option<&PerSeverity<i64>>) -> [u32; 4] {
     let mut followups = [0; 4];
     if let Some(f) = raw {
         for (i, v) in f.as_array().into_iter().enumerate() {
-            let path = format!("referral.followups.{}", Severity::ALL[i].name());
-            followups[i] = c.count(&path, *v, followups[i], 0, MAX_DAYS).min(50);
+            let severity = Severity::ALL[i];
+            let path = format!("referral.followups.{}", severity.name());
+            match *v {
+                Some(x) if severity == Severity::Mild && x != 0 => c.push(
+                    path,
+                    format!("{x}: mild episodes get no follow-ups (moderate, severe and critical ones do); expected 0"),
+                ),
+                _ => followups[i] = c.count(&path, *v, followups[i], 0, MAX_DAYS).min(50),
+            }
         }
     }
     followups
+}
+
+impl Referral {
+    /// Follow-up visits after treating an episode of `severity`: none for
+    /// mild episodes, whatever `followups` holds.
+    pub fn followups_after(&self, severity: Severity) -> u32 {
+        if severity == Severity::Mild {
+            0
+        } else {
+            self.followups[severity as usize]
+        }
+    }
 }
 
 impl Lever for Referral {
@@ -95,7 +117,7 @@ pub(crate) mod run {
         pub(crate) fn treatment_complete(&mut self, id: u32, f: FacilityId, t: f64) {
             self.record_episode_end(id, true);
             let severity = self.episodes.get(id).severity;
-            let visits = self.scenario.referral.followups[severity as usize];
+            let visits = self.scenario.referral.followups_after(severity);
             if visits == 0 {
                 self.episodes.remove(id);
                 return;
@@ -169,6 +191,39 @@ pub(crate) mod run {
             }
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use crate::engine;
+        use crate::metrics::Scope;
+        use crate::scenario::{Scenario, Tier};
+        use crate::testing::{facility, region};
+        use crate::world::World;
+
+        /// Follow-up visits in 60 days of 300 residents next to a township
+        /// center treating everything, with episodes of `severity` only and
+        /// one follow-up planned for every severity (set on the scenario, as
+        /// a library caller could, past the check that refuses mild ones).
+        fn followup_visits(severity: &str) -> f64 {
+            let text = format!(
+                "name = \"f\"\ndays = 60\nwarmup_days = 0\n[demand]\nepisodes_per_resident_year = 4.0\n\
+                 severity_mix = {{ {severity} = 1.0 }}\n[referral]\nfollowup_interval_days = 3\n{}{}",
+                region(300),
+                facility("thc", "township", 0.0, "hours = \"24h\"\n")
+            );
+            let mut s = Scenario::from_toml(&text, "test").expect("valid");
+            s.referral.followups = [1; 4];
+            let run = engine::run(&World::new(&s), 0);
+            run.get(Scope::Tier(Tier::Township), "followup_visits")
+                .expect("reported")
+        }
+
+        #[test]
+        fn mild_episodes_get_no_followups() {
+            assert_eq!(followup_visits("mild"), 0.0);
+            assert!(followup_visits("moderate") > 0.0, "moderate episodes get theirs");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -196,7 +251,20 @@ mod tests {
 
     #[test]
     fn followups_are_capped_at_50() {
-        assert_eq!(check::<Referral>(&raw("followups.mild = 400")).0.followups[0], 50);
+        assert_eq!(check::<Referral>(&raw("followups.moderate = 400")).0.followups[1], 50);
+    }
+
+    #[test]
+    fn mild_followups_are_refused() {
+        let p = refused::<Referral>(
+            &raw("followups = { mild = 1, moderate = 2 }"),
+            "referral.followups.mild",
+        );
+        assert!(p.message.contains("expected 0"), "{p:?}");
+        assert_eq!(
+            accepted::<Referral>(&raw("followups = { mild = 0, moderate = 2 }")).followups,
+            [0, 2, 0, 0]
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `[telemedicine]`: links from sites to their partner. A patient one
-//! level above a linked site's capability is treated there with
-//! `success_prob`, at `consult_minutes` extra. README: "[telemedicine]";
+//! level above a linked site's capability gets a tele consultation of
+//! `consult_minutes` extra and is treated there with `success_prob`, else
+//! referred up after it. README: "[telemedicine]";
 //! `docs/model.md`: "Telemedicine".
 
 use super::{Context, Lever, Named, of_tier};
@@ -70,26 +71,47 @@ impl Lever for Option<Telemedicine> {
 
 pub(crate) mod run {
     //! Telemedicine (`docs/model.md`, "Telemedicine"): at a tele-linked site a
-    //! patient one severity level above its capability is treated with a
-    //! remote specialist's help with probability `success_prob`, the
-    //! consultation taking `consult_minutes` longer. No run state.
+    //! patient one severity level above its capability is consulted with a
+    //! remote specialist, the visit taking `consult_minutes` longer, and is
+    //! treated there with probability `success_prob`, else triaged and
+    //! referred up (the consultation's minutes spent all the same). No run
+    //! state.
 
     use rand::RngExt;
 
     use crate::engine::Sim;
     use crate::scenario::{FacilityId, Severity};
 
+    /// A tele consultation held at service start.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub(crate) struct Teleconsult {
+        /// The remote specialist's help lets the site treat the patient;
+        /// otherwise the patient is triaged and referred up.
+        pub(crate) treated: bool,
+        /// Minutes the consultation adds to the visit, whether or not it
+        /// treats: the patient was consulted either way.
+        pub(crate) minutes: f64,
+    }
+
     impl Sim<'_> {
         /// Hook at service start, for a patient of `severity` above the
-        /// facility's `capability`: the extra consultation minutes when a tele
-        /// consultation treats them here, `None` when they are triaged for
-        /// referral. Draws one referral uniform, only at a tele site and one
-        /// level above capability.
-        pub(crate) fn teleconsult(&mut self, f: FacilityId, severity: Severity, capability: Severity) -> Option<f64> {
+        /// facility's `capability`: the tele consultation held, if the site
+        /// has a link and the patient is one level above capability, else
+        /// `None` (a plain triage for referral). Draws one referral
+        /// uniform, only when a consultation is held.
+        pub(crate) fn teleconsult(
+            &mut self,
+            f: FacilityId,
+            severity: Severity,
+            capability: Severity,
+        ) -> Option<Teleconsult> {
             match &self.scenario.telemedicine {
                 Some(tm) if self.world.facilities[f].tele && severity as usize == capability as usize + 1 => {
                     let u: f64 = self.rngs.referral.random();
-                    (u < tm.success_prob).then_some(tm.consult_minutes)
+                    Some(Teleconsult {
+                        treated: u < tm.success_prob,
+                        minutes: tm.consult_minutes,
+                    })
                 }
                 _ => None,
             }
@@ -98,8 +120,10 @@ pub(crate) mod run {
 
     #[cfg(test)]
     mod tests {
+        use super::Teleconsult;
         use crate::engine::Sim;
-        use crate::engine::stepping::quiet_world;
+        use crate::engine::event::Event;
+        use crate::engine::stepping::{arrive, quiet_world};
         use crate::scenario::{FacilityId, Severity};
         use crate::world::World;
 
@@ -108,6 +132,7 @@ pub(crate) mod run {
         fn world(success_prob: f64) -> World {
             let rest = format!(
                 "[[facility]]\nname = \"thc\"\ntier = \"township\"\nat_km = [0.0, 0.0]\nhours = \"24h\"\ncapability = \"mild\"\n\
+             [tiers.township]\nservice = {{ dist = \"fixed\", mean_minutes = 10 }}\n\
              [telemedicine]\nsites = [\"thc\"]\nsuccess_prob = {success_prob}\nconsult_minutes = 15.0\n"
             );
             quiet_world(1, 1, &rest)
@@ -115,13 +140,35 @@ pub(crate) mod run {
 
         #[test]
         fn one_level_above_capability_only() {
-            for (p, moderate) in [(1.0, Some(15.0)), (0.0, None)] {
+            for (p, treated) in [(1.0, true), (0.0, false)] {
                 let w = world(p);
                 let mut sim = Sim::new(&w, 0);
                 let f = FacilityId(0);
-                assert_eq!(sim.teleconsult(f, Severity::Moderate, Severity::Mild), moderate);
+                let held = Teleconsult { treated, minutes: 15.0 };
+                assert_eq!(sim.teleconsult(f, Severity::Moderate, Severity::Mild), Some(held));
                 assert_eq!(sim.teleconsult(f, Severity::Severe, Severity::Mild), None);
             }
+        }
+
+        /// When the consultation of a moderate patient who arrives at 0 at
+        /// the tele site (10-minute visits, triage at half) ends.
+        fn consultation_end(success_prob: f64) -> f64 {
+            let w = world(success_prob);
+            let mut sim = Sim::new(&w, 0);
+            sim.start();
+            arrive(&mut sim, 0.0, Severity::Moderate);
+            let (t, e) = sim.events.pop().expect("the consultation ends first");
+            assert!(matches!(e, Event::ServiceEnd { .. }), "{e:?}");
+            t
+        }
+
+        #[test]
+        fn failed_teleconsult_takes_consult_time() {
+            // Treated: the full visit plus the consultation.
+            assert_eq!(consultation_end(1.0), 10.0 + 15.0);
+            // Not treated: the triage before referral plus the consultation
+            // that found it could not be treated here.
+            assert_eq!(consultation_end(0.0), 10.0 * 0.5 + 15.0);
         }
     }
 }

@@ -206,11 +206,12 @@ macro_rules! catalogue {
 }
 
 use Aggregate::{Max, Own, Pooled, Sum};
-use Unit::{Cny, Count, Level, Minutes, Share};
+use Unit::{Cny, Count, Level, Minutes, Number, Share};
 
 catalogue! {
     Episodes = m("episodes", SYSTEM, Count, Own, "Episodes");
     FirstContactGrassrootsShare = m("first_contact_grassroots_share", SYSTEM, Share, Own, "Grassroots first contact");
+    FirstContactTierMean = m("first_contact_tier_mean", SYSTEM, Number, Own, "Mean first-contact tier").units("tier");
     GrassrootsVisitShare = m("grassroots_visit_share", SYSTEM, Share, Pooled, "Grassroots share of visits");
     WithinCountyRate = m("within_county_rate", SYSTEM, Share, Own, "Treated within the county");
     BypassRate = m("bypass_rate", SYSTEM, Share, Own, "Bypass rate of mild episodes");

@@ -684,6 +684,11 @@ impl Recorder {
             M::FirstContactGrassrootsShare => {
                 ratio((s.first_contact[0] + s.first_contact[1]) as f64, s.episodes as f64)
             }
+            M::FirstContactTierMean => {
+                // Tiers are indices, village 0 to regional 3.
+                let levels: u64 = s.first_contact.iter().zip(0u64..).map(|(&n, tier)| n * tier).sum();
+                ratio(levels as f64, s.first_contact.iter().sum::<u64>() as f64)
+            }
             M::GrassrootsVisitShare => ratio(grassroots, total(|t| t.arrivals)),
             M::WithinCountyRate => ratio(s.within_county as f64, s.completed as f64),
             M::BypassRate => ratio(s.mild_bypass as f64, s.mild as f64),

@@ -538,7 +538,7 @@ impl Checker {
             b_cost: self.finite("choice.b_cost", c.b_cost, -0.01),
             b_travel: self.finite("choice.b_travel", c.b_travel, -1.5),
             b_wait: self.finite("choice.b_wait", c.b_wait, -0.5),
-            b_contract: self.finite("choice.b_contract", c.b_contract, 0.5),
+            b_contract: self.finite("choice.b_contract", c.b_contract, 1.6),
             asc,
         }
     }

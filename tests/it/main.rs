@@ -4,6 +4,7 @@
 mod beliefs;
 mod bounds;
 mod cli;
+mod contract;
 mod determinism;
 mod ecosystem;
 mod frozen;

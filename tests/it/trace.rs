@@ -36,7 +36,7 @@ retry_prob = 0.6
 prob = {{ mild = 0.05, moderate = 0.3, severe = 0.6, critical = 0.9 }}
 max_boarding_hours = 6
 [referral]
-followups = {{ mild = 1, moderate = 2, severe = 2, critical = 2 }}
+followups = {{ mild = 0, moderate = 2, severe = 2, critical = 2 }}
 followup_interval_days = 3
 down_referral_prob = 0.5
 [tiers.township]
