@@ -39,7 +39,8 @@
 //!    (no draw), then `telemedicine::teleconsult`
 //!    (one referral uniform, only one level above capability at a tele
 //!    site; its minutes are added treated or not), then the service time
-//!    (service stream), then the recorder,
+//!    (service stream), then the recorder (the wait, and for a treatment
+//!    the time to capable care; no draw),
 //!    then `beliefs::learn_wait` (no draw).
 //! 5. Service end (`Sim::on_service_end`) and discharge:
 //!    `payment::charge` (no draw), then referral up, follow-up or
@@ -68,7 +69,7 @@ use crate::levers::rotation::run::Rotation;
 use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput};
 use crate::policy::Care;
 use crate::rng::{self, Rng, Stream};
-use crate::scenario::{FacilityId, Scenario, Severity, Tier};
+use crate::scenario::{FacilityId, RegionId, Scenario, Severity, Tier};
 use crate::trace::{self, Outcome, Trace, VisitRow};
 use crate::world::{PerFacility, World};
 use beliefs::WaitBeliefs;
@@ -276,6 +277,11 @@ impl<'w> Sim<'w> {
         self.residents.all[self.episodes.get(id).resident as usize]
     }
 
+    /// The home region of episode `id`'s resident.
+    pub(crate) fn home_region(&self, id: u32) -> RegionId {
+        self.world.settlements[self.resident(id).settlement as usize].region
+    }
+
     /// Draws the next onset of the merged Poisson process. Its clock runs in
     /// presentation-window minutes, mapped onto the days' windows.
     fn schedule_next_onset(&mut self) {
@@ -322,6 +328,7 @@ impl<'w> Sim<'w> {
     /// A fresh illness episode of `resident` starting at `t`.
     fn new_episode(&self, resident: u32, severity: Severity, t: f64) -> Episode {
         Episode {
+            onset: t,
             arrival: t,
             travel_minutes: 0.0,
             cost: 0.0,
@@ -550,7 +557,9 @@ impl<'w> Sim<'w> {
         let ep = self.episodes.get_mut(entry.episode);
         ep.phase = Phase::InService;
         ep.triage = !treated;
-        let resident = ep.resident;
+        let (resident, referred, onset) = (ep.resident, ep.referred, ep.onset);
+        // Time to capable care ends at the illness's first treatment start.
+        let capable_care = treated && ep.kind == Kind::Illness;
         let wait = t - ep.arrival;
         let state = &mut self.facilities[f];
         let overtime = if !state.open {
@@ -566,7 +575,11 @@ impl<'w> Sim<'w> {
         let (busy, tier) = (state.busy, info.tier as usize);
         self.tier_queued[tier] -= 1;
         self.tier_busy[tier] += 1;
-        self.recorder.service_start(t, f.0, entry.arrival, wait, overtime);
+        self.recorder
+            .service_start(t, f.0, entry.arrival, wait, overtime, referred);
+        if capable_care {
+            self.recorder.treatment_start(t, onset, severity);
+        }
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.service_start(entry.episode, t);
         }
@@ -598,7 +611,8 @@ impl<'w> Sim<'w> {
             1.0
         };
         self.charge(id, f, Care::Outpatient, info.price[ep.severity as usize] * factor, t);
-        self.recorder.served(t, f.0, ep.triage);
+        let home = self.home_region(id);
+        self.recorder.served(t, f.0, ep.triage, home);
         if ep.triage {
             self.refer_up(id, f, t);
         } else if ep.kind == Kind::FollowUp {
@@ -694,7 +708,7 @@ impl<'w> Sim<'w> {
             cross_region: ep.cross_region,
             travel_minutes: ep.travel_minutes,
             cost: ep.cost,
-            oop: ep.oop,
+            severity: ep.severity,
         });
     }
 

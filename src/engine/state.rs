@@ -191,6 +191,8 @@ pub enum Kind {
 /// An illness episode under way.
 #[derive(Clone, Copy, Debug)]
 pub struct Episode {
+    /// Onset of the illness \[minutes\] (time to capable care counts from it).
+    pub onset: f64,
     /// Arrival at the current facility \[minutes\].
     pub arrival: f64,
     /// Travel so far \[minutes\].

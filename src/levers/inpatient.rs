@@ -114,12 +114,13 @@ pub(crate) mod run {
 
         /// Gives a bed at `f` to a patient who asked for one at `asked`.
         fn admit(&mut self, id: u32, f: FacilityId, asked: f64, t: f64) {
+            let home = self.home_region(id);
             let info = &self.world.facilities[f];
             let state = &mut self.facilities[f];
             state.beds_free -= 1;
             let occupied = info.beds - state.beds_free;
             self.recorder.beds(t, f.0, occupied);
-            self.recorder.admission(t, f.0, t - asked);
+            self.recorder.admission(t, f.0, t - asked, home);
             if let Some(tr) = self.trace.as_deref_mut() {
                 tr.admitted(id, t);
             }

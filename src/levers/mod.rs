@@ -54,6 +54,7 @@ pub mod budget;
 pub mod contract;
 pub mod inpatient;
 pub mod layout;
+pub mod outcome;
 pub mod patience;
 pub mod payment;
 pub mod population;

@@ -137,6 +137,8 @@ pub struct MetricDef {
     pub signed: bool,
     /// Reported only when the scenario has a `[budget]`.
     pub budget: bool,
+    /// Reported only when the scenario has an `[outcome]` model.
+    pub outcome_model: bool,
 }
 
 impl MetricDef {
@@ -166,6 +168,13 @@ impl MetricDef {
         MetricDef { budget: true, ..self }
     }
 
+    const fn outcome_model(self) -> MetricDef {
+        MetricDef {
+            outcome_model: true,
+            ..self
+        }
+    }
+
     const fn alias(self, aliases: &'static [&'static str]) -> MetricDef {
         MetricDef { aliases, ..self }
     }
@@ -185,6 +194,7 @@ const fn m(name: &'static str, scopes: Scopes, unit: Unit, aggregate: Aggregate,
         aggregate,
         signed: false,
         budget: false,
+        outcome_model: false,
     }
 }
 
@@ -214,15 +224,17 @@ catalogue! {
     FirstContactTierMean = m("first_contact_tier_mean", SYSTEM, Number, Own, "Mean first-contact tier").units("tier");
     GrassrootsVisitShare = m("grassroots_visit_share", SYSTEM, Share, Pooled, "Grassroots share of visits");
     WithinCountyRate = m("within_county_rate", SYSTEM, Share, Own, "Treated within the county");
+    CountyTreatmentRateVisits = m("county_treatment_rate_visits", SYSTEM, Share, Own, "County treatment rate, visits");
+    CountyTreatmentRateAdmissions = m("county_treatment_rate_admissions", SYSTEM, Share, Own, "County treatment rate, admissions");
     BypassRate = m("bypass_rate", SYSTEM, Share, Own, "Bypass rate of mild episodes");
     CrossRegionShare = m("cross_region_share", SYSTEM, Share, Own, "Treated across regions");
     MeanTravelMinutes = m("mean_travel_minutes", SYSTEM, Minutes, Own, "Mean travel per episode");
     UnmetEpisodes = m("unmet_episodes", SYSTEM, Count, Own, "Unmet episodes");
     CostPerEpisode = m("cost_per_episode", SYSTEM, Cny, Own, "Cost per episode");
-    OopShare = m("oop_share", SYSTEM, Share, Own, "Out-of-pocket share");
-    CostTotal = m("cost_total", SYSTEM, Cny, Own, "Price billed for episodes");
-    FundTotal = m("fund_total", SYSTEM, Cny, Own, "Paid by the fund for episodes");
-    OopTotal = m("oop_total", SYSTEM, Cny, Own, "Paid by patients for episodes");
+    OopShare = m("oop_share", SYSTEM, Share, Pooled, "Out-of-pocket share");
+    CostTotal = m("cost_total", SYSTEM, Cny, Sum, "Price billed");
+    FundTotal = m("fund_total", SYSTEM, Cny, Sum, "Paid by the fund");
+    OopTotal = m("oop_total", SYSTEM, Cny, Sum, "Paid by patients");
     ContractAdherence = m("contract_adherence", SYSTEM, Share, Own, "Contract adherence");
     FirstContactShare = m("first_contact_share", TIER, Share, Own, "First contact share");
     Arrivals = m("arrivals", SITE_DAILY, Count, Sum, "Arrivals");
@@ -237,6 +249,8 @@ catalogue! {
     WaitP50Minutes = m("wait_p50_minutes", SITE, Minutes, Pooled, "Median wait");
     WaitP90Minutes = m("wait_p90_minutes", SITE, Minutes, Pooled, "90th percentile wait");
     WaitP95Minutes = m("wait_p95_minutes", SITE, Minutes, Pooled, "95th percentile wait");
+    WaitMeanReferredMinutes = m("wait_mean_referred_minutes", SITE, Minutes, Pooled, "Mean wait, referred patients");
+    WaitMeanUnreferredMinutes = m("wait_mean_unreferred_minutes", SITE, Minutes, Pooled, "Mean wait, patients not referred");
     QueueMean = m("queue_mean", SITE, Level, Sum, "Mean queue").units("patients");
     QueueMax = m("queue_max", SITE, Count, Max, "Largest queue").units("patients");
     MaxQueue = m("max_queue", DAILY, Count, Own, "Largest queue").units("patients");
@@ -256,6 +270,20 @@ catalogue! {
     ReferralsUp = m("referrals_up", SYSTEM, Count, Sum, "Referrals up");
     ReferralsDown = m("referrals_down", SYSTEM, Count, Sum, "Referrals down");
     RotationAllowance = m("rotation_allowance", SYSTEM, Cny, Own, "Rotation allowances");
+    TimeToCareMildMeanMinutes = m("time_to_care_mild_mean_minutes", SYSTEM, Minutes, Own, "Time to capable care, mild");
+    TimeToCareMildP50Minutes = m("time_to_care_mild_p50_minutes", SYSTEM, Minutes, Own, "Median time to capable care, mild");
+    TimeToCareMildP90Minutes = m("time_to_care_mild_p90_minutes", SYSTEM, Minutes, Own, "90th percentile time to capable care, mild");
+    TimeToCareModerateMeanMinutes = m("time_to_care_moderate_mean_minutes", SYSTEM, Minutes, Own, "Time to capable care, moderate");
+    TimeToCareModerateP50Minutes = m("time_to_care_moderate_p50_minutes", SYSTEM, Minutes, Own, "Median time to capable care, moderate");
+    TimeToCareModerateP90Minutes = m("time_to_care_moderate_p90_minutes", SYSTEM, Minutes, Own, "90th percentile time to capable care, moderate");
+    TimeToCareSevereMeanMinutes = m("time_to_care_severe_mean_minutes", SYSTEM, Minutes, Own, "Time to capable care, severe");
+    TimeToCareSevereP50Minutes = m("time_to_care_severe_p50_minutes", SYSTEM, Minutes, Own, "Median time to capable care, severe");
+    TimeToCareSevereP90Minutes = m("time_to_care_severe_p90_minutes", SYSTEM, Minutes, Own, "90th percentile time to capable care, severe");
+    TimeToCareCriticalMeanMinutes = m("time_to_care_critical_mean_minutes", SYSTEM, Minutes, Own, "Time to capable care, critical");
+    TimeToCareCriticalP50Minutes = m("time_to_care_critical_p50_minutes", SYSTEM, Minutes, Own, "Median time to capable care, critical");
+    TimeToCareCriticalP90Minutes = m("time_to_care_critical_p90_minutes", SYSTEM, Minutes, Own, "90th percentile time to capable care, critical");
+    PoorOutcomes = m("poor_outcomes", SYSTEM, Count, Own, "Expected poor outcomes").units("expected episodes").outcome_model();
+    PoorOutcomesPer10k = m("poor_outcomes_per_10k", SYSTEM, Number, Own, "Poor outcomes per 10,000 severe and critical episodes").units("per 10,000 episodes").outcome_model();
     BudgetTotal = m("budget_total", SYSTEM, Cny, Sum, "Global budget").budget();
     BudgetFundSpent = m("budget_fund_spent", SYSTEM, Cny, Sum, "Budget spent by the fund").budget();
     BudgetSurplus = m("budget_surplus", SYSTEM, Cny, Sum, "Budget surplus").budget().signed();

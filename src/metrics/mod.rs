@@ -5,10 +5,17 @@
 //! keeps only what happens after `warmup_days` (time integrals are clipped
 //! at the warm-up boundary; episodes count when their onset is after it).
 //! Wait quantiles come from HDR histograms (3 significant digits).
+//!
+//! Money is one ledger: every bill is booked once, at its facility, in
+//! whole cents (price and fund part rounded to the cent, the patient's
+//! part the difference), so the tier, system and alliance totals are
+//! integer sums of the facilities' and equal them exactly. Per-episode
+//! figures (`cost_per_episode`) follow episodes instead and say so.
 
 use hdrhistogram::Histogram;
 
-use crate::scenario::Tier;
+use crate::levers::outcome::{OutcomeModel, poor_outcome_probability};
+use crate::scenario::{RegionId, Severity, Tier};
 use crate::world::World;
 
 pub mod catalogue;
@@ -214,6 +221,10 @@ totals! {
         followup_visits: u64,
         left: u64,
         wait_sum: f64,
+        wait_referred_sum: f64,
+        wait_referred_n: u64,
+        wait_unreferred_sum: f64,
+        wait_unreferred_n: u64,
         overtime_minutes: f64,
         admissions: u64,
         boarded: u64,
@@ -221,10 +232,11 @@ totals! {
         boarding_n: u64,
         transfers_out: u64,
         beds: u32,
-        cost: f64,
-        inpatient_cost: f64,
-        fund: f64,
-        oop: f64,
+        /// Money in cents (see the module notes).
+        cost: i64,
+        inpatient_cost: i64,
+        fund: i64,
+        oop: i64,
     }
 }
 
@@ -289,13 +301,56 @@ struct SystemAcc {
     cross_region: u64,
     unmet: u64,
     travel_minutes: f64,
+    /// Billed to ended episodes, for the per-episode figure \[CNY\].
     cost: f64,
-    fund: f64,
-    oop: f64,
     contract_visits: u64,
     contract_adherent: u64,
     rotation_allowance: f64,
-    alliance_fund: Vec<f64>,
+    /// Fund payments per patient's alliance \[cents\].
+    alliance_fund: Vec<i64>,
+    /// Residents' consultations, and those at a facility of their home region.
+    visits: u64,
+    visits_in_county: u64,
+    /// Residents' admissions, and those at a facility of their home region.
+    admissions: u64,
+    admissions_in_county: u64,
+    /// Onset to capable care, per severity.
+    time_to_care: Vec<Delays>,
+    /// With an outcome model: expected poor outcomes, and the severe and
+    /// critical episodes they are out of (treated, or ended unmet).
+    poor_outcomes: f64,
+    outcome_episodes: u64,
+}
+
+/// Delays of one severity: their sum and histogram (seconds).
+#[derive(Clone, Debug)]
+struct Delays {
+    sum_minutes: f64,
+    hist: Histogram<u64>,
+}
+
+impl Delays {
+    fn new() -> Delays {
+        Delays {
+            sum_minutes: 0.0,
+            hist: wait_histogram(),
+        }
+    }
+
+    fn record(&mut self, minutes: f64) {
+        self.sum_minutes += minutes;
+        record_seconds(&mut self.hist, minutes);
+    }
+
+    /// The mean delay in minutes (NaN when empty).
+    fn mean(&self) -> f64 {
+        ratio(self.sum_minutes, self.hist.len() as f64)
+    }
+
+    /// The `p` quantile in minutes (NaN when empty).
+    fn quantile(&self, p: f64) -> f64 {
+        quantile_minutes(&self.hist, p)
+    }
 }
 
 /// What the engine knows about an episode when it ends.
@@ -313,8 +368,8 @@ pub struct EpisodeEnd {
     pub travel_minutes: f64,
     /// Total billed for its visits and stay \[CNY\].
     pub cost: f64,
-    /// Of which paid by the patient \[CNY\].
-    pub oop: f64,
+    /// Its severity (an unmet severe or critical episode is a poor outcome).
+    pub severity: Severity,
 }
 
 /// How a patient arrives at an outpatient queue.
@@ -332,6 +387,8 @@ pub struct ArrivalKind {
 pub struct Recorder {
     warmup: f64,
     facility_tier: Vec<Tier>,
+    facility_region: Vec<RegionId>,
+    outcome: Option<OutcomeModel>,
     facilities: Vec<FacilityAcc>,
     today: [DayAcc; 4],
     daily: Vec<DailyRow>,
@@ -351,11 +408,14 @@ impl Recorder {
         Recorder {
             warmup: f64::from(world.scenario.warmup_days) * 1440.0,
             facility_tier: world.facilities.iter().map(|f| f.tier).collect(),
+            facility_region: world.facilities.iter().map(|f| f.region).collect(),
+            outcome: world.scenario.outcome,
             facilities,
             today: [DayAcc::default(); 4],
             daily: Vec::new(),
             system: SystemAcc {
-                alliance_fund: vec![0.0; world.scenario.alliances.len()],
+                alliance_fund: vec![0; world.scenario.alliances.len()],
+                time_to_care: Severity::ALL.iter().map(|_| Delays::new()).collect(),
                 ..SystemAcc::default()
             },
             ledger: Ledger {
@@ -419,8 +479,9 @@ impl Recorder {
         self.today[tier].on_duty.set(t, tier_on_duty, self.warmup);
     }
 
-    /// Service starts after `wait` minutes for a patient who arrived at `arrived`.
-    pub fn service_start(&mut self, t: f64, f: u32, arrived: f64, wait: f64, overtime: f64) {
+    /// Service starts after `wait` minutes for a patient who arrived at
+    /// `arrived`, `referred` up by another facility or not.
+    pub fn service_start(&mut self, t: f64, f: u32, arrived: f64, wait: f64, overtime: f64, referred: bool) {
         self.ledger.min_wait_minutes = self.ledger.min_wait_minutes.min(wait);
         let tier = self.tier_of(f);
         let warm = self.warmup;
@@ -432,27 +493,45 @@ impl Recorder {
         }
         if warm <= arrived {
             acc.n.wait_sum += wait;
-            // `record` grows the histogram; `saturating_record` would clamp
-            // long waits to its current top instead.
-            let seconds = (wait * 60.0).round() as u64;
-            if acc.waits.record(seconds).is_err() {
-                acc.waits.saturating_record(seconds);
+            if referred {
+                acc.n.wait_referred_sum += wait;
+                acc.n.wait_referred_n += 1;
+            } else {
+                acc.n.wait_unreferred_sum += wait;
+                acc.n.wait_unreferred_n += 1;
             }
+            record_seconds(&mut acc.waits, wait);
+        }
+    }
+
+    /// Treatment (not a triage) starts at `t` at a facility able to treat
+    /// an illness episode of `severity` that began at `onset`: its time to
+    /// capable care, and with an outcome model its chance of a poor
+    /// outcome. Counted when the onset is after warm-up, as episodes are.
+    pub fn treatment_start(&mut self, t: f64, onset: f64, severity: Severity) {
+        if !self.measured(onset) {
+            return;
+        }
+        let delay = t - onset;
+        self.system.time_to_care[severity as usize].record(delay);
+        if let Some(h) = self.outcome.and_then(|m| m.hazard_per_hour(severity)) {
+            self.system.poor_outcomes += poor_outcome_probability(h, delay);
+            self.system.outcome_episodes += 1;
         }
     }
 
     /// A bill at `f`: an outpatient consultation (`inpatient` false) or a
     /// stay; `alliance` is the patient's medical community.
     pub fn bill(&mut self, t: f64, f: u32, price: f64, fund: f64, inpatient: bool, alliance: u32) {
-        let oop = price - fund;
         self.ledger.price_total += price;
         self.ledger.fund_total += fund;
-        self.ledger.oop_total += oop;
+        self.ledger.oop_total += price - fund;
         if self.measured(t) {
+            let (price, fund) = (cents(price), cents(fund));
             let acc = &mut self.facilities[f as usize];
             acc.n.cost += price;
             acc.n.fund += fund;
-            acc.n.oop += oop;
+            acc.n.oop += price - fund;
             if inpatient {
                 acc.n.inpatient_cost += price;
             }
@@ -460,13 +539,16 @@ impl Recorder {
         }
     }
 
-    /// A consultation at `f` ended (treatment or triage before referral up).
-    pub fn served(&mut self, t: f64, f: u32, referred_up: bool) {
+    /// A consultation at `f` ended (treatment or triage before referral
+    /// up) for a resident of region `home`.
+    pub fn served(&mut self, t: f64, f: u32, referred_up: bool, home: RegionId) {
         self.ledger.visits_served += 1;
         if self.measured(t) {
             let acc = &mut self.facilities[f as usize];
             acc.n.served += 1;
             acc.n.referrals_up_out += u64::from(referred_up);
+            self.system.visits += 1;
+            self.system.visits_in_county += u64::from(self.facility_region[f as usize] == home);
         }
     }
 
@@ -495,10 +577,13 @@ impl Recorder {
         self.facilities[f as usize][Level::Occupied].set(t, occupied, self.warmup);
     }
 
-    /// A patient got a bed at `f` after waiting `boarding` minutes.
-    pub fn admission(&mut self, t: f64, f: u32, boarding: f64) {
+    /// A resident of region `home` got a bed at `f` after waiting
+    /// `boarding` minutes.
+    pub fn admission(&mut self, t: f64, f: u32, boarding: f64, home: RegionId) {
         self.ledger.admissions += 1;
         if self.measured(t) {
+            self.system.admissions += 1;
+            self.system.admissions_in_county += u64::from(self.facility_region[f as usize] == home);
             let acc = &mut self.facilities[f as usize];
             acc.n.admissions += 1;
             if boarding > 0.0 {
@@ -562,14 +647,17 @@ impl Recorder {
         let s = &mut self.system;
         s.travel_minutes += e.travel_minutes;
         s.cost += e.cost;
-        s.oop += e.oop;
-        s.fund += e.cost - e.oop;
         if e.completed {
             s.completed += 1;
             s.within_county += u64::from(e.within_county);
             s.cross_region += u64::from(e.cross_region);
         } else {
             s.unmet += 1;
+            // Never treated: an unbounded delay, a poor outcome for sure.
+            if self.outcome.and_then(|m| m.hazard_per_hour(e.severity)).is_some() {
+                s.poor_outcomes += 1.0;
+                s.outcome_episodes += 1;
+            }
         }
     }
 
@@ -611,6 +699,7 @@ impl Recorder {
         }
         let tiers = self.tier_totals(world);
         let budget = world.scenario.budget.map(|b| b.per_capita_year);
+        let outcome = world.scenario.outcome;
         let mut metrics = Vec::new();
         let mut push = |scope: Scope, d: &catalogue::MetricDef, value: Option<f64>| {
             let value = value.unwrap_or_else(|| panic!("the recorder has no value of `{}` at {scope:?}", d.name));
@@ -620,7 +709,9 @@ impl Recorder {
                 value,
             });
         };
-        for d in catalogue::at(ScopeKind::System).filter(|d| !d.budget || budget.is_some()) {
+        let reported =
+            |d: &&catalogue::MetricDef| (!d.budget || budget.is_some()) && (!d.outcome_model || outcome.is_some());
+        for d in catalogue::at(ScopeKind::System).filter(reported) {
             push(Scope::System, d, self.system_value(d.id, world, &tiers, minutes));
         }
         for tier in Tier::ALL {
@@ -645,7 +736,7 @@ impl Recorder {
             for (a, &fund) in self.system.alliance_fund.iter().enumerate() {
                 let budget = per_capita_year * world.alliance_population[a] as f64 * minutes / 525_600.0;
                 for d in catalogue::at(ScopeKind::Alliance) {
-                    push(Scope::Alliance(a as u32), d, alliance_value(d.id, budget, fund));
+                    push(Scope::Alliance(a as u32), d, alliance_value(d.id, budget, cny(fund)));
                 }
             }
         }
@@ -678,6 +769,8 @@ impl Recorder {
         let s = &self.system;
         let ended = (s.completed + s.unmet) as f64;
         let total = |f: fn(&Totals) -> u64| tiers.iter().map(|t| f(&t.n)).sum::<u64>() as f64;
+        // The ledger: integer cents summed over tiers, so over facilities.
+        let money = |f: fn(&Totals) -> i64| cny(tiers.iter().map(|t| f(&t.n)).sum::<i64>());
         let grassroots = (tiers[0].n.arrivals + tiers[1].n.arrivals) as f64;
         Some(match id {
             M::Episodes => s.episodes as f64,
@@ -691,29 +784,33 @@ impl Recorder {
             }
             M::GrassrootsVisitShare => ratio(grassroots, total(|t| t.arrivals)),
             M::WithinCountyRate => ratio(s.within_county as f64, s.completed as f64),
+            M::CountyTreatmentRateVisits => ratio(s.visits_in_county as f64, s.visits as f64),
+            M::CountyTreatmentRateAdmissions => ratio(s.admissions_in_county as f64, s.admissions as f64),
             M::BypassRate => ratio(s.mild_bypass as f64, s.mild as f64),
             M::CrossRegionShare => ratio(s.cross_region as f64, s.completed as f64),
             M::MeanTravelMinutes => ratio(s.travel_minutes, ended),
             M::UnmetEpisodes => s.unmet as f64,
             M::CostPerEpisode => ratio(s.cost, ended),
-            M::OopShare => ratio(s.oop, s.cost),
-            M::CostTotal => s.cost,
-            M::FundTotal => s.fund,
-            M::OopTotal => s.oop,
+            M::OopShare => ratio(money(|t| t.oop), money(|t| t.cost)),
+            M::CostTotal => money(|t| t.cost),
+            M::FundTotal => money(|t| t.fund),
+            M::OopTotal => money(|t| t.oop),
             M::ContractAdherence => ratio(s.contract_adherent as f64, s.contract_visits as f64),
             M::Admissions => total(|t| t.admissions),
             M::Transfers => total(|t| t.transfers_out),
             M::ReferralsUp => total(|t| t.referrals_up_out),
             M::ReferralsDown => total(|t| t.referrals_down_out),
             M::RotationAllowance => s.rotation_allowance,
+            M::PoorOutcomes => s.poor_outcomes,
+            M::PoorOutcomesPer10k => 10_000.0 * ratio(s.poor_outcomes, s.outcome_episodes as f64),
             M::BudgetTotal | M::BudgetFundSpent | M::BudgetSurplus => {
                 let b = world.scenario.budget?;
                 let residents: u64 = world.alliance_population.iter().sum();
                 let budget = b.per_capita_year * residents as f64 * minutes / 525_600.0;
-                let spent: f64 = s.alliance_fund.iter().sum();
+                let spent = cny(s.alliance_fund.iter().sum());
                 alliance_value(id, budget, spent)?
             }
-            _ => return None,
+            id => time_to_care_value(id, &s.time_to_care)?,
         })
     }
 }
@@ -744,17 +841,34 @@ impl FacilityAcc {
     }
 }
 
+/// A time-to-care metric's value from the delays per severity; `None`
+/// for other metrics.
+fn time_to_care_value(id: MetricId, d: &[Delays]) -> Option<f64> {
+    use Severity::{Critical, Mild, Moderate, Severe};
+    let (severity, stat) = match id {
+        M::TimeToCareMildMeanMinutes => (Mild, None),
+        M::TimeToCareMildP50Minutes => (Mild, Some(0.5)),
+        M::TimeToCareMildP90Minutes => (Mild, Some(0.9)),
+        M::TimeToCareModerateMeanMinutes => (Moderate, None),
+        M::TimeToCareModerateP50Minutes => (Moderate, Some(0.5)),
+        M::TimeToCareModerateP90Minutes => (Moderate, Some(0.9)),
+        M::TimeToCareSevereMeanMinutes => (Severe, None),
+        M::TimeToCareSevereP50Minutes => (Severe, Some(0.5)),
+        M::TimeToCareSevereP90Minutes => (Severe, Some(0.9)),
+        M::TimeToCareCriticalMeanMinutes => (Critical, None),
+        M::TimeToCareCriticalP50Minutes => (Critical, Some(0.5)),
+        M::TimeToCareCriticalP90Minutes => (Critical, Some(0.9)),
+        _ => return None,
+    };
+    let d = &d[severity as usize];
+    Some(stat.map_or_else(|| d.mean(), |p| d.quantile(p)))
+}
+
 /// A facility (or tier) metric's value from its accumulators; `None`
 /// for metrics of other scopes.
 fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
     let n = a.waits.len();
-    let q = |p: f64| {
-        if n == 0 {
-            f64::NAN
-        } else {
-            a.waits.value_at_quantile(p) as f64 / 60.0
-        }
-    };
+    let q = |p: f64| quantile_minutes(&a.waits, p);
     let t = &a.n;
     Some(match id {
         M::Arrivals => t.arrivals as f64,
@@ -769,6 +883,8 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::WaitP50Minutes => q(0.50),
         M::WaitP90Minutes => q(0.90),
         M::WaitP95Minutes => q(0.95),
+        M::WaitMeanReferredMinutes => ratio(t.wait_referred_sum, t.wait_referred_n as f64),
+        M::WaitMeanUnreferredMinutes => ratio(t.wait_unreferred_sum, t.wait_unreferred_n as f64),
         M::QueueMean => ratio(a[Level::Queue].area, minutes),
         M::QueueMax => f64::from(a[Level::Queue].max),
         M::Utilization => ratio(a[Level::Busy].area, a[Level::OnDuty].area),
@@ -779,10 +895,10 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::Boarded => t.boarded as f64,
         M::BoardingMeanMinutes => ratio(t.boarding_wait_sum, t.boarding_n as f64),
         M::TransfersOut => t.transfers_out as f64,
-        M::Cost => t.cost,
-        M::InpatientCost => t.inpatient_cost,
-        M::Fund => t.fund,
-        M::Oop => t.oop,
+        M::Cost => cny(t.cost),
+        M::InpatientCost => cny(t.inpatient_cost),
+        M::Fund => cny(t.fund),
+        M::Oop => cny(t.oop),
         _ => return None,
     })
 }
@@ -803,6 +919,35 @@ fn wait_histogram() -> Histogram<u64> {
     let mut h = Histogram::new_with_bounds(1, 60 * 60 * 24 * 31, 3).expect("valid HDR bounds");
     h.auto(true);
     h
+}
+
+/// Records `minutes` in a histogram of seconds. `record` grows the
+/// histogram; `saturating_record` would clamp long waits to its current
+/// top instead.
+fn record_seconds(h: &mut Histogram<u64>, minutes: f64) {
+    let seconds = (minutes * 60.0).round() as u64;
+    if h.record(seconds).is_err() {
+        h.saturating_record(seconds);
+    }
+}
+
+/// The `p` quantile of a histogram of seconds, in minutes (NaN when empty).
+fn quantile_minutes(h: &Histogram<u64>, p: f64) -> f64 {
+    if h.is_empty() {
+        f64::NAN
+    } else {
+        h.value_at_quantile(p) as f64 / 60.0
+    }
+}
+
+/// An amount in whole cents, rounded half away from zero.
+fn cents(cny: f64) -> i64 {
+    (cny * 100.0).round() as i64
+}
+
+/// Cents as an amount \[CNY\].
+fn cny(cents: i64) -> f64 {
+    cents as f64 / 100.0
 }
 
 /// a / b, NaN when b is 0 (an undefined rate, reported as null).

@@ -23,6 +23,7 @@ pub use crate::levers::budget::Budget;
 pub use crate::levers::contract::{Contract, Target};
 pub use crate::levers::inpatient::Admission;
 pub use crate::levers::layout::Layouts;
+pub use crate::levers::outcome::OutcomeModel;
 pub use crate::levers::patience::Patience;
 pub use crate::levers::payment::{Policy, SchemePolicy};
 pub use crate::levers::population::{IncomeGroup, PopulationParams, Scheme};
@@ -284,6 +285,8 @@ scenario_with_levers! {
         rotation => rotations: Vec<Rotation>,
         /// Medical community global budget.
         budget => budget: Option<Budget>,
+        /// Poor outcomes from delays to capable care; `None` when not modelled.
+        outcome => outcome: Option<OutcomeModel>,
     }
 }
 

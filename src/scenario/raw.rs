@@ -17,6 +17,7 @@ pub use crate::levers::budget::RawBudget;
 pub use crate::levers::contract::RawContract;
 pub use crate::levers::inpatient::RawAdmission;
 pub use crate::levers::layout::RawLayout;
+pub use crate::levers::outcome::{RawHazard, RawOutcome};
 pub use crate::levers::patience::RawPatience;
 pub use crate::levers::payment::{RawPayment, RawPolicy, RawSchemePolicy};
 pub use crate::levers::population::{RawIncomeGroup, RawPopulation};
@@ -44,6 +45,7 @@ raw_section! {
         pub contract: Option<RawContract>,
         pub telemedicine: Option<RawTelemedicine>,
         pub budget: Option<RawBudget>,
+        pub outcome: Option<RawOutcome>,
         pub layout: Option<String>,
         pub layouts: Option<BTreeMap<String, RawLayout>>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -480,10 +480,9 @@ fn more_county_beds_lower_boarding_and_transfers() {
 // ---------------------------------------------------------------------------
 // Telemedicine
 
-#[test]
-fn telemedicine_lowers_referrals_up() {
-    let (_, without) = run(&Knobs::default());
-    let (_, with) = run(&Knobs {
+/// Every township center linked to the county hospital.
+fn telemedicine() -> Knobs {
+    Knobs {
         sections: r#"
 [telemedicine]
 sites = ["township"]
@@ -492,7 +491,13 @@ consult_minutes = 10
 "#
         .into(),
         ..Knobs::default()
-    });
+    }
+}
+
+#[test]
+fn telemedicine_lowers_referrals_up() {
+    let (_, without) = run(&Knobs::default());
+    let (_, with) = run(&telemedicine());
     assert_less(
         "township referrals_up_out",
         (
@@ -505,6 +510,21 @@ consult_minutes = 10
         "system referrals_up",
         ("telemedicine", mean(&with, Scope::System, "referrals_up")),
         ("none", mean(&without, Scope::System, "referrals_up")),
+    );
+}
+
+/// Severe patients who start at a linked township center are treated
+/// there instead of travelling on to the county hospital: their time from
+/// onset to capable care falls (every resident lives near a site).
+#[test]
+fn telemedicine_lowers_severe_time_to_care() {
+    let (_, without) = run(&Knobs::default());
+    let (_, with) = run(&telemedicine());
+    let name = "time_to_care_severe_mean_minutes";
+    assert_less(
+        name,
+        ("telemedicine", mean(&with, Scope::System, name)),
+        ("none", mean(&without, Scope::System, name)),
     );
 }
 
@@ -535,6 +555,50 @@ facilities = ["Near RMC"]
         facilities: NEAR_RMC.into(),
         ..Knobs::default()
     }
+}
+
+/// The layout's knobs with an outcome model (it changes no behaviour).
+fn layout_with_outcomes(name: &str) -> Knobs {
+    let mut k = layout(name);
+    k.sections += "[outcome]\nhazard_per_hour = { severe = 0.02, critical = 0.1 }\n";
+    k
+}
+
+#[test]
+fn a_closer_regional_center_lowers_critical_time_to_care() {
+    let (_, far) = run(&layout("far"));
+    let (_, near) = run(&layout("near"));
+    for name in [
+        "time_to_care_critical_mean_minutes",
+        "time_to_care_critical_p50_minutes",
+    ] {
+        assert_less(
+            name,
+            ("near layout", mean(&near, Scope::System, name)),
+            ("far layout", mean(&far, Scope::System, name)),
+        );
+    }
+}
+
+/// The same pair of layouts under a hazard per hour of delay: the far
+/// center's longer delays give more poor outcomes.
+#[test]
+fn longer_delays_to_care_give_more_poor_outcomes() {
+    let (_, far) = run(&layout_with_outcomes("far"));
+    let (_, near) = run(&layout_with_outcomes("near"));
+    let name = "poor_outcomes_per_10k";
+    assert_less(
+        name,
+        ("near layout", mean(&near, Scope::System, name)),
+        ("far layout", mean(&far, Scope::System, name)),
+    );
+    let (_, plain) = run(&layout("far"));
+    let delay = "time_to_care_critical_mean_minutes";
+    assert_eq!(
+        mean(&far, Scope::System, delay),
+        mean(&plain, Scope::System, delay),
+        "the outcome model changes no behaviour"
+    );
 }
 
 #[test]
@@ -595,6 +659,33 @@ fn priority_referrals_lower_county_waits() {
         "county wait_mean_minutes",
         ("priority_referrals", mean(&prio, county, "wait_mean_minutes")),
         ("fifo", mean(&fifo, county, "wait_mean_minutes")),
+    );
+}
+
+/// The wait of referred patients at the county, on common random numbers:
+/// priority puts them ahead of the self-referred, so theirs falls and the
+/// others' rises.
+#[test]
+fn priority_referrals_lower_referred_patients_county_wait() {
+    let (_, fifo) = run(&priority(false));
+    let (_, prio) = run(&priority(true));
+    let county = Scope::Tier(Tier::County);
+    let referred = "wait_mean_referred_minutes";
+    let others = "wait_mean_unreferred_minutes";
+    assert_less(
+        referred,
+        ("priority_referrals", mean(&prio, county, referred)),
+        ("fifo", mean(&fifo, county, referred)),
+    );
+    assert_less(
+        others,
+        ("fifo", mean(&fifo, county, others)),
+        ("priority_referrals", mean(&prio, county, others)),
+    );
+    assert_less(
+        "referred against others under priority",
+        (referred, mean(&prio, county, referred)),
+        (others, mean(&prio, county, others)),
     );
 }
 

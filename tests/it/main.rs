@@ -13,6 +13,7 @@ mod golden;
 mod invariants;
 mod levers;
 mod messages;
+mod metrics;
 mod outputs;
 mod report;
 mod support;
