@@ -12,7 +12,7 @@
 //! treatment, `rotation` the doctor stints and what they add, `contract`
 //! family-doctor contracts and gatekeeping, `patience` reneging and retry,
 //! `telemedicine` the tele consultation one level above capability,
-//! `payment` bills, yearly caps and the out-of-pocket prices the choice
+//! `payment` bills, yearly caps and the expected episode costs the choice
 //! weighs. [`Sim`] and its fields are `pub(crate)` for those hooks only:
 //! nothing outside `src/engine/` and `src/levers/` names them (a test in
 //! `src/levers/mod.rs` checks).
