@@ -17,7 +17,7 @@ pub enum Care {
 }
 
 /// How one bill is split \[CNY\].
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Payment {
     /// Paid by the insurance fund.
     pub fund: f64,

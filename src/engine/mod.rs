@@ -12,7 +12,7 @@
 //! treatment, `rotation` the doctor stints and what they add, `contract`
 //! family-doctor contracts and gatekeeping, `patience` reneging and retry,
 //! `telemedicine` the tele consultation one level above capability,
-//! `payment` bills, yearly caps and the out-of-pocket prices the choice
+//! `payment` bills, yearly caps and the expected episode costs the choice
 //! weighs. [`Sim`] and its fields are `pub(crate)` for those hooks only:
 //! nothing outside `src/engine/` and `src/levers/` names them (a test in
 //! `src/levers/mod.rs` checks).
@@ -28,9 +28,12 @@
 //!    `contract::gatekeep` (no draw) may replace the choice with the
 //!    nearest contract-team member able to treat.
 //! 2. Choice (`Sim::choose`): `contract::offered` filters the choice
-//!    set, `payment` gives each option's out-of-pocket price,
+//!    set, `payment::cap_room` and `payment::episode_oop` give each
+//!    option's expected out-of-pocket cost of the episode (no draw),
 //!    `beliefs::expected_wait` its wait (as of the arrival there, now plus
-//!    the travel minutes), `contract::holds_contract` the contract term.
+//!    the travel minutes), `contract::holds_contract` the contract term;
+//!    then `choice::utilities` (the quality gate over the whole set) and
+//!    the one choice uniform.
 //! 3. Arrival at a queue (`Sim::on_arrival`): the recorder and trace,
 //!    then `contract::contract_visit` (no draw), then
 //!    `patience::start_patience` (one patience draw when patience is on),
@@ -149,7 +152,8 @@ pub(crate) struct Sim<'w> {
     pub(crate) next_token: u32,
     pub(crate) warmup: f64,
     pub(crate) horizon: f64,
-    /// Scratch for choices: utilities, cumulative weights, candidates.
+    /// Scratch for choices: what is weighed, utilities, cumulative weights, candidates.
+    pub(crate) alternatives: Vec<Alternative>,
     pub(crate) utilities: Vec<f64>,
     pub(crate) weights: Vec<f64>,
     pub(crate) candidates: Vec<(FacilityId, f64)>,
@@ -206,6 +210,7 @@ impl<'w> Sim<'w> {
             next_token: 0,
             warmup: f64::from(scenario.warmup_days) * DAY,
             horizon: f64::from(scenario.days) * DAY,
+            alternatives: Vec::new(),
             utilities: Vec::new(),
             weights: Vec::new(),
             candidates: Vec::new(),
@@ -356,6 +361,9 @@ impl<'w> Sim<'w> {
     /// Logit choice over the home settlement's choice set minus facilities
     /// already left, travelling from `from` (a facility) or from home.
     /// Returns the facility and the travel minutes; one uniform per choice.
+    /// Each option's cost is the episode's expected out-of-pocket there
+    /// within the resident's remaining yearly cap (`payment`); the quality
+    /// gate on the cost weight is set by the whole set (`crate::choice`).
     pub(crate) fn choose(&mut self, id: u32, from: Option<FacilityId>, t: f64) -> Option<(FacilityId, f64)> {
         let ep = *self.episodes.get(id);
         let r = self.residents.all[ep.resident as usize];
@@ -363,8 +371,7 @@ impl<'w> Sim<'w> {
         let settlement = &self.world.settlements[home as usize];
         let c = &self.scenario.choice;
         let income_mult = self.scenario.population.income_groups[r.income_group()].cost_multiplier;
-        let oop = self.payment.self_referred_oop(r.scheme());
-        self.utilities.clear();
+        self.alternatives.clear();
         self.candidates.clear();
         if let [only] = settlement.options.as_slice()
             && ep.left_slots.is_empty()
@@ -378,6 +385,7 @@ impl<'w> Sim<'w> {
                 from.map_or(only.travel_minutes, |src| self.world.travel_minutes(src, only.facility)),
             ));
         }
+        let room = self.cap_room(ep.resident);
         for (slot, opt) in settlement.options.iter().enumerate() {
             if ep.left_slots.contains(slot) || !contract::offered(opt, r) {
                 continue;
@@ -392,20 +400,20 @@ impl<'w> Sim<'w> {
             } else {
                 self.expected_wait(f, home, slot, t + travel_minutes)
             };
-            let alt = Alternative {
+            self.alternatives.push(Alternative {
                 tier: self.world.facilities[f].tier,
                 quality: self.facilities[f].quality,
-                oop: oop[f][ep.severity as usize],
+                oop: self.episode_oop(ep.resident, f, ep.severity, room),
                 travel_minutes,
                 wait_minutes,
                 contracted: contract::holds_contract(opt, r),
-            };
-            self.utilities.push(choice::utility(c, ep.severity, income_mult, &alt));
+            });
             self.candidates.push((f, travel_minutes));
         }
         if self.candidates.is_empty() {
             return None;
         }
+        choice::utilities(c, ep.severity, income_mult, &self.alternatives, &mut self.utilities);
         let u: f64 = self.rngs.choice.random();
         let i = if self.candidates.len() == 1 {
             0

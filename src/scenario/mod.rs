@@ -354,7 +354,8 @@ pub struct Demand {
     pub presentation: Hours,
 }
 
-/// Facility-choice model (multinomial logit).
+/// Facility-choice model (multinomial logit with a quality-gated cost
+/// weight; see [`crate::choice`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ChoiceParams {
     /// Nearest facilities of each tier in the choice set.
@@ -373,6 +374,10 @@ pub struct ChoiceParams {
     pub b_wait: f64,
     /// Utility of a contracted facility.
     pub b_contract: f64,
+    /// How fast the cost weight falls with the hospitals' quality lead
+    /// over the grassroots: `b_cost` is multiplied by
+    /// `exp(-cost_quality_gate x gap)` (per quality point, >= 0; 0 is the plain logit).
+    pub cost_quality_gate: f64,
     /// Alternative-specific constants `[tier][severity]`.
     pub asc: [[f64; 4]; 4],
 }

@@ -88,6 +88,7 @@ raw_section! {
         pub b_travel: Option<f64>,
         pub b_wait: Option<f64>,
         pub b_contract: Option<f64>,
+        pub cost_quality_gate: Option<f64>,
         pub asc: Option<PerTier<PerSeverity<f64>>>,
     }
 }

@@ -130,6 +130,7 @@ fn choice(c: &ChoiceParams) -> RawChoice {
         b_travel: Some(c.b_travel),
         b_wait: Some(c.b_wait),
         b_contract: Some(c.b_contract),
+        cost_quality_gate: Some(c.cost_quality_gate),
         asc: Some(PerTier::full(c.asc.map(PerSeverity::full))),
     }
 }

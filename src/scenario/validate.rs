@@ -115,6 +115,15 @@ impl Alliances {
 /// mean service minutes, visit price, bed-day price, stays per severity.
 type TierFigures = (Severity, f64, u32, u32, &'static str, f64, f64, f64, [f64; 4]);
 
+/// Default `choice.cost_quality_gate` \[per quality point\]: fitted so that
+/// on the default county (`scenarios/baseline.toml`) a 50-point outpatient
+/// reimbursement gap moves about 3.7 times as many patients to grassroots
+/// first contact when the township centers match the county hospital's
+/// quality as at the built-in qualities (Wenzhou: 51% vs 14%, ratio 3.6;
+/// `docs/model.md`, "Choice"). Queues damp every shift, so the gate has to
+/// be steeper than ln 3.6 per quality point.
+pub(crate) const COST_QUALITY_GATE: f64 = 2.0;
+
 /// Built-in figures per tier, lowest first. Prices and loads follow
 /// `docs/data-sources.md`: township visit 85 CNY, hospital visits ~360 CNY
 /// (2023); village clinic 40 CNY is illustrative; doctors sized for ~10
@@ -539,6 +548,7 @@ impl Checker {
             b_travel: self.finite("choice.b_travel", c.b_travel, -1.5),
             b_wait: self.finite("choice.b_wait", c.b_wait, -0.5),
             b_contract: self.finite("choice.b_contract", c.b_contract, 1.6),
+            cost_quality_gate: self.non_negative("choice.cost_quality_gate", c.cost_quality_gate, COST_QUALITY_GATE),
             asc,
         }
     }

@@ -3,6 +3,7 @@
 
 mod beliefs;
 mod bounds;
+mod choice;
 mod cli;
 mod contract;
 mod determinism;

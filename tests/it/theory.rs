@@ -116,12 +116,12 @@ fn unlimited_doctors_means_no_waiting() {
     }
 }
 
-/// With b_wait = 0 nothing in the utility depends on the state of the
-/// system, so first-choice shares must equal the analytic logit shares
-/// computed here from the scenario's own numbers (McFadden 1974).
-#[test]
-fn first_choice_shares_match_logit() {
-    let text = r#"
+/// The logit test's scenario: four facilities of four tiers that treat
+/// everything, mild and moderate illness, `b_wait = 0` and the quality
+/// gate `gate`.
+fn logit_scenario(gate: f64) -> String {
+    format!(
+        r#"
 name = "logit"
 seed = 5
 days = 120
@@ -133,7 +133,7 @@ detour_factor = 1.0
 [demand]
 episodes_per_resident_year = 20.0
 chronic_share = 0.0
-severity_mix = { mild = 0.6, moderate = 0.4 }
+severity_mix = {{ mild = 0.6, moderate = 0.4 }}
 [choice]
 nearest_per_tier = 1
 beliefs = "live"
@@ -141,19 +141,32 @@ b_quality = 0.7
 b_cost = -0.01
 b_travel = -1.5
 b_wait = 0.0
+cost_quality_gate = {gate}
 [choice.asc.county]
 moderate = 0.8
+[admission]
+prob = {{ mild = 0.0, moderate = 0.05 }}
 [policy.outpatient]
-rate = { village = 0.7, township = 0.6, county = 0.4, regional = 0.2 }
-deductible = { county = 20 }
+rate = {{ village = 0.7, township = 0.6, county = 0.4, regional = 0.2 }}
+deductible = {{ county = 20 }}
+[policy.inpatient]
+rate = {{ village = 0.9, township = 0.9, county = 0.7, regional = 0.55 }}
+deductible = {{ village = 0, township = 100, county = 400, regional = 1200 }}
 [tiers.village]
-outpatient_price = { mild = 40, moderate = 50 }
+outpatient_price = {{ mild = 40, moderate = 50 }}
+bed_day_price = 0
 [tiers.township]
-outpatient_price = { mild = 85, moderate = 100 }
+outpatient_price = {{ mild = 85, moderate = 100 }}
+bed_day_price = 300
+los_days = {{ moderate = 5 }}
 [tiers.county]
-outpatient_price = { mild = 300, moderate = 300 }
+outpatient_price = {{ mild = 300, moderate = 300 }}
+bed_day_price = 700
+los_days = {{ moderate = 7 }}
 [tiers.regional]
-outpatient_price = { mild = 360, moderate = 400 }
+outpatient_price = {{ mild = 360, moderate = 400 }}
+bed_day_price = 1100
+los_days = {{ moderate = 8 }}
 [[region]]
 name = "r"
 [[region.settlement]]
@@ -188,31 +201,40 @@ at_km = [0.0, -40.0]
 quality = 4.5
 capability = "critical"
 doctors = 3
-"#;
-    let s = scenario(text);
-    let r = simulate(&s);
-    // (quality, price mild, price moderate, rate, deductible, km)
+"#
+    )
+}
+
+/// The analytic first-contact shares of [`logit_scenario`], per tier.
+/// OOP is the expected episode cost: the visit plus, for moderate
+/// illness, 0.05 x the out-of-pocket of the mean stay. The gate multiplies
+/// the cost weight by exp(-gate x (county quality 3 - township quality 2)).
+fn logit_shares(gate: f64) -> [f64; 4] {
+    // (quality, price mild, price moderate, rate, deductible, km, moderate stay price, inpatient rate, deductible)
     let alts = [
-        (1.0, 40.0, 50.0, 0.7, 0.0, 1.0),
-        (2.0, 85.0, 100.0, 0.6, 0.0, 6.0),
-        (3.0, 300.0, 300.0, 0.4, 20.0, 15.0),
-        (4.5, 360.0, 400.0, 0.2, 0.0, 40.0),
+        (1.0, 40.0, 50.0, 0.7, 0.0, 1.0, 0.0, 0.9, 0.0),
+        (2.0, 85.0, 100.0, 0.6, 0.0, 6.0, 300.0 * 5.0, 0.9, 100.0),
+        (3.0, 300.0, 300.0, 0.4, 20.0, 15.0, 700.0 * 7.0, 0.7, 400.0),
+        (4.5, 360.0, 400.0, 0.2, 0.0, 40.0, 1100.0 * 8.0, 0.55, 1200.0),
     ];
+    let oop = |price: f64, rate: f64, deductible: f64| price - rate * (price - deductible).max(0.0);
+    let cost_gate = (-gate * (3.0 - 2.0f64)).exp();
     let asc_county_moderate = 0.8;
     let mut expected = [0.0; 4];
     for (sev, weight) in [(0, 0.6), (1, 0.4)] {
         let v: Vec<f64> = alts
             .iter()
             .enumerate()
-            .map(|(tier, &(q, p0, p1, rate, ded, km))| {
-                let price: f64 = if sev == 0 { p0 } else { p1 };
-                let oop = price - rate * (price - ded).max(0.0);
+            .map(|(tier, &(q, p0, p1, rate, ded, km, stay, in_rate, in_ded))| {
+                let visit = oop(if sev == 0 { p0 } else { p1 }, rate, ded);
+                let admit_prob = if sev == 0 { 0.0 } else { 0.05 };
+                let episode = visit + admit_prob * oop(stay, in_rate, in_ded);
                 let asc = if tier == 2 && sev == 1 {
                     asc_county_moderate
                 } else {
                     0.0
                 };
-                asc + 0.7 * q - 0.01 * oop - 1.5 * (km / 30.0)
+                asc + 0.7 * q - 0.01 * cost_gate * episode - 1.5 * (km / 30.0)
             })
             .collect();
         let z: f64 = v.iter().map(|x| x.exp()).sum();
@@ -220,17 +242,46 @@ doctors = 3
             expected[t] += weight * v[t].exp() / z;
         }
     }
+    expected
+}
+
+/// The observed first-contact shares of [`logit_scenario`] with `gate`
+/// match [`logit_shares`] within the replications' 95% interval.
+fn assert_logit_shares(gate: f64) {
+    let r = simulate(&scenario(&logit_scenario(gate)));
+    let expected = logit_shares(gate);
     for tier in Tier::ALL {
         let share = summary(&r, Scope::Tier(tier), "first_contact_share");
         let p = expected[tier as usize];
         assert!(
             share.ci_low - 0.002 <= p && p <= share.ci_high + 0.002,
-            "{}: analytic share {p:.4} outside [{:.4}, {:.4}]",
+            "gate {gate}, {}: analytic share {p:.4} outside [{:.4}, {:.4}]",
             tier.name(),
             share.ci_low,
             share.ci_high
         );
     }
+}
+
+/// With b_wait = 0 nothing in the utility depends on the state of the
+/// system, so first-choice shares must equal the analytic logit shares
+/// computed here from the scenario's own numbers (McFadden 1974). With
+/// the quality gate off (`cost_quality_gate = 0`) this is the plain
+/// multinomial logit.
+#[test]
+fn first_choice_shares_match_logit() {
+    assert_logit_shares(0.0);
+}
+
+/// The same with the quality gate on: every cost term is scaled by
+/// exp(-gate x gap), gap = weakest hospital's quality - best grassroots
+/// quality = 1 here.
+#[test]
+fn first_choice_shares_match_the_quality_gated_logit() {
+    assert_logit_shares(1.5);
+    // The gate matters here: the two share vectors differ.
+    let (plain, gated) = (logit_shares(0.0), logit_shares(1.5));
+    assert!((plain[0] - gated[0]).abs() > 0.01, "{plain:?} vs {gated:?}");
 }
 
 /// M/M/1 FIFO: P(Wq > t) = rho exp(-(mu - lambda) t), so the q-quantile of
