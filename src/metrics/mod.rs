@@ -214,6 +214,8 @@ totals! {
         followup_visits: u64,
         left: u64,
         wait_sum: f64,
+        emergency_arrivals: u64,
+        emergency_wait_sum: f64,
         overtime_minutes: f64,
         admissions: u64,
         boarded: u64,
@@ -247,7 +249,11 @@ enum Level {
 #[derive(Clone, Debug)]
 struct FacilityAcc {
     n: Totals,
+    /// Outpatient waits.
     waits: Histogram<u64>,
+    /// Emergency department waits, once there is one (most facilities
+    /// have no department: no histogram for them).
+    emergency_waits: Option<Histogram<u64>>,
     /// Indexed by [`Level`].
     levels: [Integral; 5],
 }
@@ -432,12 +438,26 @@ impl Recorder {
         }
         if warm <= arrived {
             acc.n.wait_sum += wait;
-            // `record` grows the histogram; `saturating_record` would clamp
-            // long waits to its current top instead.
-            let seconds = (wait * 60.0).round() as u64;
-            if acc.waits.record(seconds).is_err() {
-                acc.waits.saturating_record(seconds);
-            }
+            record_wait(&mut acc.waits, wait);
+        }
+    }
+
+    /// A patient reaches facility `f`'s emergency department (after
+    /// [`Recorder::arrival`], which counts every arrival).
+    pub fn emergency_arrival(&mut self, t: f64, f: u32) {
+        if self.measured(t) {
+            self.facilities[f as usize].n.emergency_arrivals += 1;
+        }
+    }
+
+    /// An emergency consultation starts after `wait` minutes for a patient
+    /// who arrived at `arrived`; kept apart from outpatient waits.
+    pub fn emergency_service_start(&mut self, f: u32, arrived: f64, wait: f64) {
+        self.ledger.min_wait_minutes = self.ledger.min_wait_minutes.min(wait);
+        if self.warmup <= arrived {
+            let acc = &mut self.facilities[f as usize];
+            acc.n.emergency_wait_sum += wait;
+            record_wait(acc.emergency_waits.get_or_insert_with(wait_histogram), wait);
         }
     }
 
@@ -721,6 +741,7 @@ impl FacilityAcc {
                 ..Totals::default()
             },
             waits: wait_histogram(),
+            emergency_waits: None,
             levels: [Integral::default(); 5],
         };
         acc[Level::OnStaff].level = doctors;
@@ -732,6 +753,10 @@ impl FacilityAcc {
     fn add(&mut self, o: &FacilityAcc) {
         self.n.add(&o.n);
         self.waits.add(&o.waits).expect("auto-resizing histograms always add");
+        if let Some(theirs) = &o.emergency_waits {
+            let mine = self.emergency_waits.get_or_insert_with(wait_histogram);
+            mine.add(theirs).expect("auto-resizing histograms always add");
+        }
         for (a, b) in self.levels.iter_mut().zip(&o.levels) {
             a.area += b.area;
             a.max = a.max.max(b.max);
@@ -743,13 +768,9 @@ impl FacilityAcc {
 /// for metrics of other scopes.
 fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
     let n = a.waits.len();
-    let q = |p: f64| {
-        if n == 0 {
-            f64::NAN
-        } else {
-            a.waits.value_at_quantile(p) as f64 / 60.0
-        }
-    };
+    let q = |p: f64| quantile_minutes(Some(&a.waits), p);
+    let n_emergency = a.emergency_waits.as_ref().map_or(0, Histogram::len);
+    let q_emergency = |p: f64| quantile_minutes(a.emergency_waits.as_ref(), p);
     let t = &a.n;
     Some(match id {
         M::Arrivals => t.arrivals as f64,
@@ -764,6 +785,11 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::WaitP50Minutes => q(0.50),
         M::WaitP90Minutes => q(0.90),
         M::WaitP95Minutes => q(0.95),
+        M::EmergencyArrivals => t.emergency_arrivals as f64,
+        M::EmergencyWaitMeanMinutes => ratio(t.emergency_wait_sum, n_emergency as f64),
+        M::EmergencyWaitP50Minutes => q_emergency(0.50),
+        M::EmergencyWaitP90Minutes => q_emergency(0.90),
+        M::EmergencyWaitP95Minutes => q_emergency(0.95),
         M::QueueMean => ratio(a[Level::Queue].area, minutes),
         M::QueueMax => f64::from(a[Level::Queue].max),
         M::Utilization => ratio(a[Level::Busy].area, a[Level::OnDuty].area),
@@ -789,6 +815,23 @@ fn alliance_value(id: MetricId, budget: f64, spent: f64) -> Option<f64> {
         M::FundSpent | M::BudgetFundSpent => Some(spent),
         M::Surplus | M::BudgetSurplus => Some(budget - spent),
         _ => None,
+    }
+}
+
+/// The `p` quantile of the waits in `h` \[minutes\]; NaN with none.
+fn quantile_minutes(h: Option<&Histogram<u64>>, p: f64) -> f64 {
+    match h {
+        Some(h) if !h.is_empty() => h.value_at_quantile(p) as f64 / 60.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Records a wait \[minutes\] in seconds. `record` grows the histogram;
+/// `saturating_record` would clamp long waits to its current top instead.
+fn record_wait(h: &mut Histogram<u64>, wait: f64) {
+    let seconds = (wait * 60.0).round() as u64;
+    if h.record(seconds).is_err() {
+        h.saturating_record(seconds);
     }
 }
 

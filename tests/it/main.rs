@@ -6,6 +6,7 @@ mod bounds;
 mod cli;
 mod determinism;
 mod ecosystem;
+mod emergency;
 mod frozen;
 mod fuzz;
 mod golden;
