@@ -30,7 +30,7 @@ pub const VISITS_PER_EPISODE: f64 = 1.5;
 /// is only ever replaced if it starts with this line.
 pub const HEADER: &str = "replication,episode,resident,settlement,facility,tier,severity,kind,\
 arrival_minutes,service_start_minutes,service_end_minutes,outcome,referred,fund_cny,oop_cny,\
-admission_minutes,discharge_minutes,counted";
+admission_minutes,discharge_minutes,counted,emergency";
 
 /// How a patient came to a facility.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +129,9 @@ pub struct VisitRow {
     pub referred: bool,
     /// Arrival after warm-up: the visit counts in `arrivals` and wait metrics.
     pub counted: bool,
+    /// Seen in the emergency department: its wait counts in the emergency
+    /// wait metrics, not the outpatient ones.
+    pub emergency: bool,
     /// Arrival \[minutes\].
     pub arrival: f64,
     /// Consultation start \[minutes\].
@@ -235,6 +238,7 @@ impl Trace {
             outcome: Outcome::Waiting,
             referred: a.referred,
             counted: a.t >= self.warmup,
+            emergency: false,
             arrival: a.t,
             service_start: f64::NAN,
             service_end: f64::NAN,
@@ -258,6 +262,11 @@ impl Trace {
     fn row(&mut self, slot: u32) -> &mut VisitRow {
         let row = self.slot(slot).row;
         &mut self.rows[row]
+    }
+
+    /// The current visit is in the emergency department.
+    pub(crate) fn emergency(&mut self, slot: u32) {
+        self.row(slot).emergency = true;
     }
 
     pub(crate) fn service_start(&mut self, slot: u32, t: f64) {
@@ -430,6 +439,7 @@ pub fn csv(world: &World, rows: &[VisitRow]) -> io::Result<Vec<u8>> {
             &report::num(r.admission),
             &report::num(r.discharge),
             if r.counted { "true" } else { "false" },
+            if r.emergency { "true" } else { "false" },
         ])?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
@@ -477,7 +487,7 @@ chronic_multiplier = 3.0
 
     #[test]
     fn header_is_one_line_of_the_documented_columns() {
-        assert_eq!(HEADER.split(',').count(), 18);
+        assert_eq!(HEADER.split(',').count(), 19);
         assert!(!HEADER.contains(char::is_whitespace));
     }
 

@@ -13,8 +13,10 @@
 //! family-doctor contracts and gatekeeping, `patience` reneging and retry,
 //! `telemedicine` the tele consultation one level above capability,
 //! `payment` bills, yearly caps and the expected episode costs the choice
-//! weighs. [`Sim`] and its fields are `pub(crate)` for those hooks only:
-//! nothing outside `src/engine/` and `src/levers/` names them (a test in
+//! weighs, `emergency` the hospitals' emergency departments and what an
+//! emergency patient may choose and how fast they are referred. The onset
+//! process is `onset`. [`Sim`] and its fields are `pub(crate)` for those
+//! hooks only: nothing outside `src/engine/` and `src/levers/` names them (a test in
 //! `src/levers/mod.rs` checks).
 //!
 //! # Hook order
@@ -23,12 +25,16 @@
 //! where listed, so every draw comes in the same order whatever levers a
 //! scenario uses (`docs/model.md`, "Event order and randomness").
 //!
-//! 1. Onset (`Sim::on_onset`): resident and severity (onset stream), the
-//!    next onset, then the logit choice (one choice uniform), then
-//!    `contract::gatekeep` (no draw) may replace the choice with the
-//!    nearest contract-team member able to treat.
-//! 2. Choice (`Sim::choose`): `contract::offered` filters the choice
-//!    set, `payment::cap_room` and `payment::episode_oop` give each
+//! 1. Onset (`Sim::on_onset`): resident (two draws) and severity (one
+//!    uniform, from the mix of the part of the day the onset falls in;
+//!    onset stream), the next onset's gap (one exponential, onset stream),
+//!    then the logit choice (one choice uniform), then `contract::gatekeep`
+//!    (no draw) may replace the choice with the nearest contract-team
+//!    member able to treat, unless `emergency::sees_on_arrival` says that
+//!    member would not see an emergency.
+//! 2. Choice (`Sim::choose`): `contract::offered` and
+//!    `emergency::choose_among_open_on_arrival` filter the choice set (no
+//!    draws), `payment::cap_room` and `payment::episode_oop` give each
 //!    option's expected out-of-pocket cost of the episode (no draw),
 //!    `beliefs::expected_wait` its wait (as of the arrival there, now plus
 //!    the travel minutes), `contract::holds_contract` the contract term;
@@ -36,18 +42,25 @@
 //!    the one choice uniform.
 //! 3. Arrival at a queue (`Sim::on_arrival`): the recorder and trace,
 //!    then `contract::contract_visit` (no draw), then
-//!    `patience::start_patience` (one patience draw when patience is on),
-//!    then the queue and `Sim::try_start`.
-//! 4. Service start (`Sim::start_service`): `rotation::capability`
-//!    (no draw), then `telemedicine::teleconsult`
+//!    `patience::start_patience` (one patience draw when patience is on,
+//!    emergency department or not), then `emergency::to_emergency_department`
+//!    (no draw) sends an emergency arriving while the clinic is closed to
+//!    `emergency::emergency_arrival`, everyone else to the queue and
+//!    `Sim::try_start`.
+//! 4. Service start (`Sim::start_service`, or in an emergency department
+//!    `emergency::start_emergency_service`): `Sim::consultation`:
+//!    `rotation::capability` (no draw), then `telemedicine::teleconsult`
 //!    (one referral uniform, only one level above capability at a tele
 //!    site; its minutes are added treated or not), then the service time
-//!    (service stream), then the recorder (the wait, and for a treatment
-//!    the time to capable care; no draw),
-//!    then `beliefs::learn_wait` (no draw).
-//! 5. Service end (`Sim::on_service_end`) and discharge:
-//!    `payment::charge` (no draw), then referral up, follow-up or
-//!    admission (`inpatient`, one admission uniform).
+//!    (service stream); then the recorder (the wait, and for a treatment
+//!    the time to capable care; no draw), then (at the clinic only)
+//!    `beliefs::learn_wait` (no draw).
+//! 5. Service end (`Sim::on_service_end`) and discharge: the doctor is
+//!    freed (`emergency::emergency_doctor_freed` in a department), then
+//!    `payment::charge` (no draw), then referral up (travel from
+//!    `emergency::referral_travel_minutes`, no draw), follow-up or
+//!    admission (`inpatient`, one admission uniform), then the next
+//!    patient of the same queue.
 //! 6. Patience timeout: `patience::on_timeout` (one patience uniform,
 //!    then a choice uniform when the patient retries).
 //! 7. Day end (`Sim::on_day_end`): the recorder, then
@@ -57,16 +70,17 @@
 
 mod beliefs;
 pub mod event;
+mod onset;
 pub mod queue;
 pub(crate) mod state;
 #[cfg(test)]
 pub(crate) mod stepping;
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp1};
 
 use crate::choice::{self, Alternative};
 use crate::levers::contract::run as contract;
+use crate::levers::emergency::run::Departments;
 use crate::levers::payment::run::Payment;
 use crate::levers::rotation::run::Rotation;
 use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput};
@@ -77,6 +91,7 @@ use crate::trace::{self, Outcome, Trace, VisitRow};
 use crate::world::{PerFacility, World};
 use beliefs::WaitBeliefs;
 use event::Event;
+use onset::Onsets;
 use queue::EventQueue;
 use state::{Episode, FacilityState, Kind, Phase, QueueEntry, Resident, Residents, Slab, SlotSet};
 
@@ -143,12 +158,10 @@ pub(crate) struct Sim<'w> {
     beliefs: WaitBeliefs,
     /// Rotation stints' effects (`rotation`).
     pub(crate) rotation: Rotation,
-    /// Cumulative severity mix, for one-uniform severity draws.
-    pub(crate) severity_cum: [f64; 4],
-    /// Onsets per presentation-window minute.
-    pub(crate) onset_rate: f64,
-    /// Position of the onset process in window time \[minutes\].
-    pub(crate) onset_clock: f64,
+    /// Emergency departments (`emergency`).
+    pub(crate) emergency: Departments,
+    /// The merged onset process (`onset`).
+    onsets: Onsets,
     pub(crate) next_token: u32,
     pub(crate) warmup: f64,
     pub(crate) horizon: f64,
@@ -161,23 +174,11 @@ pub(crate) struct Sim<'w> {
     pub(crate) trace: Option<Box<Trace>>,
 }
 
-/// Onsets per presentation-window minute of the whole population.
-fn onset_rate(scenario: &Scenario, residents: &Residents) -> f64 {
+/// Onsets per year of the whole population.
+fn onsets_per_year(scenario: &Scenario, residents: &Residents) -> f64 {
     let d = &scenario.demand;
-    let yearly = d.episodes_per_resident_year
-        * ((residents.all.len() - residents.chronic) as f64 + residents.chronic as f64 * d.chronic_multiplier);
-    yearly / (365.0 * d.presentation.minutes_per_day())
-}
-
-/// The cumulative severity mix.
-fn severity_cum(scenario: &Scenario) -> [f64; 4] {
-    let mut cum = [0.0; 4];
-    let mut acc = 0.0;
-    for (i, p) in scenario.demand.severity_mix.iter().enumerate() {
-        acc += p;
-        cum[i] = acc;
-    }
-    cum
+    d.episodes_per_resident_year
+        * ((residents.all.len() - residents.chronic) as f64 + residents.chronic as f64 * d.chronic_multiplier)
 }
 
 impl<'w> Sim<'w> {
@@ -191,7 +192,8 @@ impl<'w> Sim<'w> {
             payment: Payment::new(world, residents.all.len()),
             beliefs: WaitBeliefs::new(world),
             rotation: Rotation::new(world),
-            onset_rate: onset_rate(scenario, &residents),
+            emergency: Departments::new(world),
+            onsets: Onsets::new(scenario, onsets_per_year(scenario, &residents)),
             residents,
             rngs: Streams::new(scenario.seed, replication),
             events: EventQueue::new(),
@@ -205,8 +207,6 @@ impl<'w> Sim<'w> {
             tier_on_duty: [0; 4],
             episodes: Slab::default(),
             recorder: Recorder::new(world),
-            severity_cum: severity_cum(scenario),
-            onset_clock: 0.0,
             next_token: 0,
             warmup: f64::from(scenario.warmup_days) * DAY,
             horizon: f64::from(scenario.days) * DAY,
@@ -287,23 +287,14 @@ impl<'w> Sim<'w> {
         self.world.settlements[self.resident(id).settlement as usize].region
     }
 
-    /// Draws the next onset of the merged Poisson process. Its clock runs in
-    /// presentation-window minutes, mapped onto the days' windows.
+    /// Draws the next onset of the merged Poisson process (`onset`).
     fn schedule_next_onset(&mut self) {
-        if self.onset_rate <= 0.0 || self.residents.all.is_empty() {
+        if self.residents.all.is_empty() {
             return;
         }
-        let gap: f64 = Exp1.sample(&mut self.rngs.onset);
-        self.onset_clock += gap / self.onset_rate;
-        let window = self.scenario.demand.presentation;
-        let t = if window.is_always() {
-            self.onset_clock
-        } else {
-            let width = window.minutes_per_day();
-            let day = (self.onset_clock / width).floor();
-            day * DAY + window.open_minute + (self.onset_clock - day * width)
-        };
-        if t <= self.horizon {
+        if let Some(t) = self.onsets.next(&mut self.rngs.onset)
+            && t <= self.horizon
+        {
             self.events.push(t, Event::Onset);
         }
     }
@@ -313,14 +304,18 @@ impl<'w> Sim<'w> {
             .residents
             .pick(&mut self.rngs.onset, self.scenario.demand.chronic_multiplier);
         let u: f64 = self.rngs.onset.random();
-        let severity = Severity::from_index(self.severity_cum.iter().position(|&c| u < c).unwrap_or(3));
+        let severity = self.onsets.severity(u);
         self.schedule_next_onset();
         let id = self.episodes.insert(self.new_episode(resident, severity, t));
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.onset(id);
         }
         let chosen = self.choose(id, None, t);
-        let picked = self.gatekeep(id).or(chosen);
+        // An emergency is not sent to a gatekeeper that would not see it.
+        let gatekept = self
+            .gatekeep(id)
+            .filter(|&(g, travel)| self.sees_on_arrival(g, severity, t + travel));
+        let picked = gatekept.or(chosen);
         let first_tier = picked.map(|(f, _)| self.world.facilities[f].tier);
         self.recorder
             .episode_start(t >= self.warmup, severity == Severity::Mild, first_tier);
@@ -386,6 +381,7 @@ impl<'w> Sim<'w> {
             ));
         }
         let room = self.cap_room(ep.resident);
+        let open_only = self.choose_among_open_on_arrival(&settlement.options, &ep, r, from, t);
         for (slot, opt) in settlement.options.iter().enumerate() {
             if ep.left_slots.contains(slot) || !contract::offered(opt, r) {
                 continue;
@@ -395,6 +391,9 @@ impl<'w> Sim<'w> {
                 None => opt.travel_minutes,
                 Some(src) => self.world.travel_minutes(src, f),
             };
+            if open_only && !self.sees_on_arrival(f, ep.severity, t + travel_minutes) {
+                continue;
+            }
             let wait_minutes = if c.b_wait == 0.0 {
                 0.0
             } else {
@@ -475,13 +474,18 @@ impl<'w> Sim<'w> {
         }
         self.contract_visit(r, f, t);
         self.start_patience(id, token, t);
-        let state = &mut self.facilities[f];
-        let class = state.class_of(severity, referred);
-        state.queues[class].push_back(QueueEntry {
+        let entry = QueueEntry {
             episode: id,
             token,
             arrival: t,
-        });
+        };
+        if self.to_emergency_department(f, severity) {
+            self.emergency_arrival(f, entry, t);
+            return;
+        }
+        let state = &mut self.facilities[f];
+        let class = state.class_of(severity, referred);
+        state.queues[class].push_back(entry);
         state.queued += 1;
         self.tier_queued[self.world.facilities[f].tier as usize] += 1;
         self.try_start(f, t);
@@ -551,8 +555,12 @@ impl<'w> Sim<'w> {
         }
     }
 
-    fn start_service(&mut self, f: FacilityId, entry: QueueEntry, t: f64) {
-        let severity = self.episodes.get(entry.episode).severity;
+    /// The minutes of the consultation of episode `id` starting at `t` at
+    /// `f` (clinic or emergency department), noting whether it is a triage:
+    /// capability and any tele consultation first, then the service draw.
+    /// A treatment of an illness episode ends its time to capable care.
+    pub(crate) fn consultation(&mut self, f: FacilityId, id: u32, t: f64) -> f64 {
+        let severity = self.episodes.get(id).severity;
         let (treated, tele_minutes) = self.treats(f, severity);
         let info = &self.world.facilities[f];
         let mut minutes = info.service[severity as usize].sample(&mut self.rngs.service);
@@ -562,12 +570,21 @@ impl<'w> Sim<'w> {
         if let Some(extra) = tele_minutes {
             minutes += extra;
         }
+        let ep = self.episodes.get_mut(id);
+        ep.triage = !treated;
+        if treated && ep.kind == Kind::Illness {
+            let onset = ep.onset;
+            self.recorder.treatment_start(t, onset, severity);
+        }
+        minutes
+    }
+
+    fn start_service(&mut self, f: FacilityId, entry: QueueEntry, t: f64) {
+        let minutes = self.consultation(f, entry.episode, t);
+        let info = &self.world.facilities[f];
         let ep = self.episodes.get_mut(entry.episode);
         ep.phase = Phase::InService;
-        ep.triage = !treated;
-        let (resident, referred, onset) = (ep.resident, ep.referred, ep.onset);
-        // Time to capable care ends at the illness's first treatment start.
-        let capable_care = treated && ep.kind == Kind::Illness;
+        let (resident, referred) = (ep.resident, ep.referred);
         let wait = t - ep.arrival;
         let state = &mut self.facilities[f];
         let overtime = if !state.open {
@@ -585,9 +602,6 @@ impl<'w> Sim<'w> {
         self.tier_busy[tier] += 1;
         self.recorder
             .service_start(t, f.0, entry.arrival, wait, overtime, referred);
-        if capable_care {
-            self.recorder.treatment_start(t, onset, severity);
-        }
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.service_start(entry.episode, t);
         }
@@ -604,11 +618,16 @@ impl<'w> Sim<'w> {
 
     fn on_service_end(&mut self, f: FacilityId, id: u32, t: f64) {
         let info = &self.world.facilities[f];
-        let state = &mut self.facilities[f];
-        state.busy -= 1;
-        let (busy, tier) = (state.busy, info.tier as usize);
-        self.tier_busy[tier] -= 1;
-        self.recorder.busy(t, f.0, busy, self.tier_busy[tier]);
+        let emergency = self.episodes.get(id).phase == Phase::EmergencyService;
+        if emergency {
+            self.emergency_doctor_freed(f);
+        } else {
+            let state = &mut self.facilities[f];
+            state.busy -= 1;
+            let (busy, tier) = (state.busy, info.tier as usize);
+            self.tier_busy[tier] -= 1;
+            self.recorder.busy(t, f.0, busy, self.tier_busy[tier]);
+        }
         let ep = *self.episodes.get(id);
         if let Some(tr) = self.trace.as_deref_mut() {
             tr.service_end(id, t, ep.triage);
@@ -628,7 +647,11 @@ impl<'w> Sim<'w> {
         } else {
             self.after_treatment(id, f, t);
         }
-        self.try_start(f, t);
+        if emergency {
+            self.try_start_emergency(f, t);
+        } else {
+            self.try_start(f, t);
+        }
     }
 
     /// Sends a triaged patient to the facility that can treat them.
@@ -639,7 +662,7 @@ impl<'w> Sim<'w> {
                 let ep = self.episodes.get_mut(id);
                 ep.referred = true;
                 ep.self_referred = false;
-                let travel = self.world.travel_minutes(f, target);
+                let travel = self.referral_travel_minutes(f, target, severity);
                 self.travel_to(id, target, travel, t);
             }
             None => {
@@ -724,7 +747,10 @@ impl<'w> Sim<'w> {
         let ledger = &mut self.recorder.ledger;
         for ep in self.episodes.iter_live() {
             ledger.episodes_open_at_end += u64::from(ep.kind == Kind::Illness);
-            ledger.visits_in_system_at_end += u64::from(matches!(ep.phase, Phase::Waiting | Phase::InService));
+            ledger.visits_in_system_at_end += u64::from(matches!(
+                ep.phase,
+                Phase::Waiting | Phase::InService | Phase::EmergencyWaiting | Phase::EmergencyService
+            ));
             ledger.boarding_at_end += u64::from(ep.phase == Phase::Boarding);
             ledger.inpatients_at_end += u64::from(ep.phase == Phase::Inpatient);
         }

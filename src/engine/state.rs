@@ -140,6 +140,11 @@ pub enum Phase {
     Waiting,
     /// With a doctor.
     InService,
+    /// In an emergency department's queue (`emergency`): never leaves
+    /// unseen.
+    EmergencyWaiting,
+    /// With an emergency department's doctor.
+    EmergencyService,
     /// Waiting for a bed.
     Boarding,
     /// In a bed.

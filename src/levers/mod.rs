@@ -52,6 +52,7 @@
 
 pub mod budget;
 pub mod contract;
+pub mod emergency;
 pub mod inpatient;
 pub mod layout;
 pub mod outcome;

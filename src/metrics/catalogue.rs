@@ -251,6 +251,11 @@ catalogue! {
     WaitP95Minutes = m("wait_p95_minutes", SITE, Minutes, Pooled, "95th percentile wait");
     WaitMeanReferredMinutes = m("wait_mean_referred_minutes", SITE, Minutes, Pooled, "Mean wait, referred patients");
     WaitMeanUnreferredMinutes = m("wait_mean_unreferred_minutes", SITE, Minutes, Pooled, "Mean wait, patients not referred");
+    EmergencyArrivals = m("emergency_arrivals", SITE, Count, Sum, "Emergency department arrivals");
+    EmergencyWaitMeanMinutes = m("emergency_wait_mean_minutes", SITE, Minutes, Pooled, "Mean emergency wait");
+    EmergencyWaitP50Minutes = m("emergency_wait_p50_minutes", SITE, Minutes, Pooled, "Median emergency wait");
+    EmergencyWaitP90Minutes = m("emergency_wait_p90_minutes", SITE, Minutes, Pooled, "90th percentile emergency wait");
+    EmergencyWaitP95Minutes = m("emergency_wait_p95_minutes", SITE, Minutes, Pooled, "95th percentile emergency wait");
     QueueMean = m("queue_mean", SITE, Level, Sum, "Mean queue").units("patients");
     QueueMax = m("queue_max", SITE, Count, Max, "Largest queue").units("patients");
     MaxQueue = m("max_queue", DAILY, Count, Own, "Largest queue").units("patients");

@@ -225,6 +225,8 @@ totals! {
         wait_referred_n: u64,
         wait_unreferred_sum: f64,
         wait_unreferred_n: u64,
+        emergency_arrivals: u64,
+        emergency_wait_sum: f64,
         overtime_minutes: f64,
         admissions: u64,
         boarded: u64,
@@ -259,7 +261,11 @@ enum Level {
 #[derive(Clone, Debug)]
 struct FacilityAcc {
     n: Totals,
+    /// Outpatient waits.
     waits: Histogram<u64>,
+    /// Emergency department waits, once there is one (most facilities
+    /// have no department: no histogram for them).
+    emergency_waits: Option<Histogram<u64>>,
     /// Indexed by [`Level`].
     levels: [Integral; 5],
 }
@@ -517,6 +523,25 @@ impl Recorder {
         if let Some(h) = self.outcome.and_then(|m| m.hazard_per_hour(severity)) {
             self.system.poor_outcomes += poor_outcome_probability(h, delay);
             self.system.outcome_episodes += 1;
+        }
+    }
+
+    /// A patient reaches facility `f`'s emergency department (after
+    /// [`Recorder::arrival`], which counts every arrival).
+    pub fn emergency_arrival(&mut self, t: f64, f: u32) {
+        if self.measured(t) {
+            self.facilities[f as usize].n.emergency_arrivals += 1;
+        }
+    }
+
+    /// An emergency consultation starts after `wait` minutes for a patient
+    /// who arrived at `arrived`; kept apart from outpatient waits.
+    pub fn emergency_service_start(&mut self, f: u32, arrived: f64, wait: f64) {
+        self.ledger.min_wait_minutes = self.ledger.min_wait_minutes.min(wait);
+        if self.warmup <= arrived {
+            let acc = &mut self.facilities[f as usize];
+            acc.n.emergency_wait_sum += wait;
+            record_seconds(acc.emergency_waits.get_or_insert_with(wait_histogram), wait);
         }
     }
 
@@ -823,6 +848,7 @@ impl FacilityAcc {
                 ..Totals::default()
             },
             waits: wait_histogram(),
+            emergency_waits: None,
             levels: [Integral::default(); 5],
         };
         acc[Level::OnStaff].level = doctors;
@@ -834,6 +860,10 @@ impl FacilityAcc {
     fn add(&mut self, o: &FacilityAcc) {
         self.n.add(&o.n);
         self.waits.add(&o.waits).expect("auto-resizing histograms always add");
+        if let Some(theirs) = &o.emergency_waits {
+            let mine = self.emergency_waits.get_or_insert_with(wait_histogram);
+            mine.add(theirs).expect("auto-resizing histograms always add");
+        }
         for (a, b) in self.levels.iter_mut().zip(&o.levels) {
             a.area += b.area;
             a.max = a.max.max(b.max);
@@ -869,6 +899,8 @@ fn time_to_care_value(id: MetricId, d: &[Delays]) -> Option<f64> {
 fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
     let n = a.waits.len();
     let q = |p: f64| quantile_minutes(&a.waits, p);
+    let n_emergency = a.emergency_waits.as_ref().map_or(0, Histogram::len);
+    let q_emergency = |p: f64| a.emergency_waits.as_ref().map_or(f64::NAN, |h| quantile_minutes(h, p));
     let t = &a.n;
     Some(match id {
         M::Arrivals => t.arrivals as f64,
@@ -885,6 +917,11 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::WaitP95Minutes => q(0.95),
         M::WaitMeanReferredMinutes => ratio(t.wait_referred_sum, t.wait_referred_n as f64),
         M::WaitMeanUnreferredMinutes => ratio(t.wait_unreferred_sum, t.wait_unreferred_n as f64),
+        M::EmergencyArrivals => t.emergency_arrivals as f64,
+        M::EmergencyWaitMeanMinutes => ratio(t.emergency_wait_sum, n_emergency as f64),
+        M::EmergencyWaitP50Minutes => q_emergency(0.50),
+        M::EmergencyWaitP90Minutes => q_emergency(0.90),
+        M::EmergencyWaitP95Minutes => q_emergency(0.95),
         M::QueueMean => ratio(a[Level::Queue].area, minutes),
         M::QueueMax => f64::from(a[Level::Queue].max),
         M::Utilization => ratio(a[Level::Busy].area, a[Level::OnDuty].area),

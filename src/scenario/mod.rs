@@ -21,6 +21,7 @@ use std::path::Path;
 
 pub use crate::levers::budget::Budget;
 pub use crate::levers::contract::{Contract, Target};
+pub use crate::levers::emergency::Emergency;
 pub use crate::levers::inpatient::Admission;
 pub use crate::levers::layout::Layouts;
 pub use crate::levers::outcome::OutcomeModel;
@@ -287,6 +288,8 @@ scenario_with_levers! {
         budget => budget: Option<Budget>,
         /// Poor outcomes from delays to capable care; `None` when not modelled.
         outcome => outcome: Option<OutcomeModel>,
+        /// Emergency departments, any-hour emergencies and emergency referrals.
+        emergency => emergency: Emergency,
     }
 }
 
@@ -469,4 +472,9 @@ pub struct Facility {
     pub partner_name: Option<String>,
     /// Index in the file's `[[facility]]` list; `None` for generated ones.
     pub explicit_index: Option<usize>,
+    /// `emergency` as written: runs an emergency department whatever
+    /// `emergency.tiers` says; `None` follows the tier.
+    pub emergency: Option<bool>,
+    /// `emergency_doctors` as written: its emergency department's doctors.
+    pub emergency_doctors: Option<u32>,
 }

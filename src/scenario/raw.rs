@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{Severity, Tier};
 pub use crate::levers::budget::RawBudget;
 pub use crate::levers::contract::RawContract;
+pub use crate::levers::emergency::RawEmergency;
 pub use crate::levers::inpatient::RawAdmission;
 pub use crate::levers::layout::RawLayout;
 pub use crate::levers::outcome::{RawHazard, RawOutcome};
@@ -46,6 +47,7 @@ raw_section! {
         pub telemedicine: Option<RawTelemedicine>,
         pub budget: Option<RawBudget>,
         pub outcome: Option<RawOutcome>,
+        pub emergency: Option<RawEmergency>,
         pub layout: Option<String>,
         pub layouts: Option<BTreeMap<String, RawLayout>>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -330,5 +332,7 @@ raw_section! {
         pub hours: Option<String>,
         pub discipline: Option<DisciplineName>,
         pub alliance: Option<String>,
+        pub emergency: Option<bool>,
+        pub emergency_doctors: Option<i64>,
     }
 }

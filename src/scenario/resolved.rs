@@ -75,6 +75,8 @@ fn facility(s: &Scenario, f: &Facility, partner: Option<String>) -> RawFacility 
         hours: Some(f.hours.to_text()),
         discipline: Some(discipline_name(f.discipline)),
         alliance: Some(s.alliances[f.alliance.0 as usize].clone()),
+        emergency: f.emergency,
+        emergency_doctors: f.emergency_doctors.and_then(count),
     }
 }
 

@@ -866,6 +866,10 @@ impl Checker {
         fac.discipline = f.discipline.map(discipline_of).unwrap_or(base.discipline);
         fac.partner_name = f.partner.clone();
         fac.explicit_index = Some(i);
+        fac.emergency = f.emergency;
+        fac.emergency_doctors = f
+            .emergency_doctors
+            .map(|v| self.count(&format!("{path}.emergency_doctors"), Some(v), 1, 1, MAX_DOCTORS));
         fac
     }
 
@@ -1021,6 +1025,8 @@ fn facility_from_tier(
         los_days: t.los_days,
         partner_name: None,
         explicit_index: None,
+        emergency: None,
+        emergency_doctors: None,
     }
 }
 

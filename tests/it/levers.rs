@@ -239,9 +239,9 @@ fn wider_reimbursement_gap_raises_grassroots_share_and_lowers_bypass() {
 // ---------------------------------------------------------------------------
 // Doctor rotation
 
-/// Severe illness is common and patients with it go to their township
-/// center first (which treats up to moderate), so the county hospital is
-/// crowded (utilization ~0.8) mostly by township referrals. Consultations
+/// Severe illness is common and by day patients with it go to their
+/// township center first (which treats up to moderate), so much of the
+/// county hospital's daytime load is township referrals. Consultations
 /// there take 40 minutes; it has 10 doctors, 4 of which rotate out (1 per
 /// township) for 60 of every 90 days.
 fn rotation_knobs(rotation: bool) -> Knobs {
@@ -276,8 +276,14 @@ capability_boost = true
     }
 }
 
+/// Rotation takes load off the county hospital: fewer township referrals
+/// reach it. (Before #12 this test asserted that the county's mean wait
+/// fell too; that fall came from referred severe patients who arrived
+/// after closing and waited overnight. With emergency departments the
+/// clinic's wait is a daytime wait, and it rises slightly as rotation takes
+/// 4 of its 10 doctors.)
 #[test]
-fn rotation_lowers_township_referrals_and_county_waits() {
+fn rotation_lowers_township_referrals_and_county_arrivals() {
     let (_, without) = run(&rotation_knobs(false));
     let (_, with) = run(&rotation_knobs(true));
     let township = Scope::Tier(Tier::Township);
@@ -288,9 +294,9 @@ fn rotation_lowers_township_referrals_and_county_waits() {
         ("no rotation", mean(&without, township, "referrals_up_out")),
     );
     assert_less(
-        "county wait_mean_minutes",
-        ("rotation", mean(&with, county, "wait_mean_minutes")),
-        ("no rotation", mean(&without, county, "wait_mean_minutes")),
+        "county arrivals",
+        ("rotation", mean(&with, county, "arrivals")),
+        ("no rotation", mean(&without, county, "arrivals")),
     );
 }
 
@@ -962,17 +968,19 @@ fn everything_on_conserves_visits_episodes_beds_and_money() {
         transferred += l.transfers;
         let cost = out.get(Scope::System, "cost_total").expect("cost_total");
         assert!(cost >= 0.0, "replication {rep}: cost_total {cost}");
+        // Occupancy is a ratio of float time integrals: a ward full all run
+        // long may come out a few ulps above 1.
         for tier in Tier::ALL {
             let occ = out.get(Scope::Tier(tier), "bed_occupancy").expect("bed_occupancy");
             assert!(
-                !occ.is_finite() || (0.0..=1.0).contains(&occ),
+                !occ.is_finite() || (0.0..=1.0 + 1e-12).contains(&occ),
                 "replication {rep}: {tier:?} bed_occupancy {occ}"
             );
         }
         for f in 0..world.facilities.len() as u32 {
             let occ = out.get(Scope::Facility(f), "bed_occupancy").expect("bed_occupancy");
             assert!(
-                !occ.is_finite() || (0.0..=1.0).contains(&occ),
+                !occ.is_finite() || (0.0..=1.0 + 1e-12).contains(&occ),
                 "replication {rep}: {} bed_occupancy {occ}",
                 world.facilities[f as usize].name
             );
@@ -1001,6 +1009,13 @@ const BROKEN: &[(&str, &[&str])] = &[
     (
         "lever_unknown_contract_facility.toml",
         &["contract.with", "No Such Hospital"],
+    ),
+    (
+        "lever_emergency_doctors.toml",
+        &[
+            "facility \"Dongshan THC\" (facility[0]).emergency_doctors",
+            "emergency = true",
+        ],
     ),
 ];
 

@@ -8,6 +8,7 @@ mod cli;
 mod contract;
 mod determinism;
 mod ecosystem;
+mod emergency;
 mod frozen;
 mod fuzz;
 mod golden;

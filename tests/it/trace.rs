@@ -227,20 +227,27 @@ fn trace_times_are_ordered_and_waits_match_the_wait_metric() {
                 assert!(v.service_start.is_nan() && v.referred, "{v:?}");
             }
         }
-        for tier in Tier::ALL {
-            let waits: Vec<f64> = rows
-                .iter()
-                .filter(|v| v.counted && v.service_start.is_finite())
-                .filter(|v| world.facilities[v.facility as usize].tier == tier)
-                .map(|v| v.service_start - v.arrival)
-                .collect();
-            let metric = out.get(Scope::Tier(tier), "wait_mean_minutes").unwrap();
-            if waits.is_empty() {
-                assert!(metric.is_nan(), "replication {r}: {tier:?}");
-                continue;
+        // Outpatient rows average to the clinic's wait metric, emergency
+        // department rows to the department's.
+        for (emergency, name) in [(false, "wait_mean_minutes"), (true, "emergency_wait_mean_minutes")] {
+            for tier in Tier::ALL {
+                let waits: Vec<f64> = rows
+                    .iter()
+                    .filter(|v| v.counted && v.service_start.is_finite() && v.emergency == emergency)
+                    .filter(|v| world.facilities[v.facility as usize].tier == tier)
+                    .map(|v| v.service_start - v.arrival)
+                    .collect();
+                let metric = out.get(Scope::Tier(tier), name).unwrap();
+                if waits.is_empty() {
+                    assert!(metric.is_nan(), "replication {r}: {tier:?} {name}");
+                    continue;
+                }
+                let mean = waits.iter().sum::<f64>() / waits.len() as f64;
+                assert!(
+                    close(mean, metric),
+                    "replication {r}: {tier:?} {name} {mean} vs {metric}"
+                );
             }
-            let mean = waits.iter().sum::<f64>() / waits.len() as f64;
-            assert!(close(mean, metric), "replication {r}: {tier:?} wait {mean} vs {metric}");
         }
     }
 }
@@ -312,7 +319,7 @@ fn run_with_trace_writes_the_same_outputs_and_a_trace_file() {
     assert_eq!(lines.clone().count(), rows.len());
     let first = lines.next().unwrap();
     let fields: Vec<&str> = first.split(',').collect();
-    assert_eq!(fields.len(), 18, "{first}");
+    assert_eq!(fields.len(), 19, "{first}");
     assert_eq!(&fields[..2], ["0", &rows[0].episode.to_string()]);
     assert!(["east", "west"].contains(&fields[3]), "{first}");
     assert!(
