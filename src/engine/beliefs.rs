@@ -5,7 +5,7 @@
 //! published waits and the word-of-mouth beliefs.
 
 use super::{DAY, Sim};
-use crate::scenario::{Beliefs, FacilityId, Hours};
+use crate::scenario::{Beliefs, FacilityId, Hours, Severity};
 use crate::world::{PerFacility, World};
 
 /// One facility's published wait and today's waits behind the next one.
@@ -61,11 +61,23 @@ impl Sim<'_> {
     /// on an hour's trip to a clinic opening at 8:00 expects no wait for
     /// the opening, one setting out at 17:00 to a clinic closing at 17:30
     /// expects the night.
-    pub(super) fn expected_wait(&self, f: FacilityId, settlement: u32, slot: usize, arrival: f64) -> f64 {
+    /// An emergency patient who would be seen in the emergency department
+    /// expects that department's queue instead (`emergency`).
+    pub(crate) fn expected_wait(
+        &self,
+        f: FacilityId,
+        severity: Severity,
+        settlement: u32,
+        slot: usize,
+        arrival: f64,
+    ) -> f64 {
         let state = &self.facilities[f];
         match self.scenario.choice.beliefs {
             Beliefs::None => 0.0,
             Beliefs::Live => {
+                if let Some(wait) = self.emergency_live_wait(f, severity, arrival) {
+                    return wait;
+                }
                 let info = &self.world.facilities[f];
                 let doctors = f64::from(state.doctors.max(1));
                 let queue_wait = f64::from(state.queued) / doctors * info.mean_service_minutes;

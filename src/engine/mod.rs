@@ -397,7 +397,7 @@ impl<'w> Sim<'w> {
             let wait_minutes = if c.b_wait == 0.0 {
                 0.0
             } else {
-                self.expected_wait(f, home, slot, t + travel_minutes)
+                self.expected_wait(f, ep.severity, home, slot, t + travel_minutes)
             };
             self.alternatives.push(Alternative {
                 tier: self.world.facilities[f].tier,

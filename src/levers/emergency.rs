@@ -214,6 +214,22 @@ pub(crate) mod run {
     }
 
     impl Sim<'_> {
+        /// Hook in live wait beliefs: the wait a patient of `severity`
+        /// arriving at `f` at `arrival` expects in its emergency department
+        /// (the queue there over its doctors, times the mean consultation),
+        /// when that is where they would be seen: an emergency, at a
+        /// facility with a department, whose clinic is closed then.
+        /// `None` where the clinic's queue and hours apply.
+        pub(crate) fn emergency_live_wait(&self, f: FacilityId, severity: Severity, arrival: f64) -> Option<f64> {
+            let info = &self.world.facilities[f];
+            if !self.scenario.emergency.is_emergency(severity) || open_at(info.hours, arrival) {
+                return None;
+            }
+            let d = self.emergency.0[f].as_ref()?;
+            let queued: usize = d.queues.iter().map(VecDeque::len).sum();
+            Some(queued as f64 / f64::from(d.doctors.max(1)) * info.mean_service_minutes)
+        }
+
         /// Whether a patient of `severity` arriving at `f` at `arrival` is
         /// seen without waiting for opening: a patient who is not an
         /// emergency counts as seen (they wait for opening as anyone does),
@@ -410,6 +426,29 @@ pub(crate) mod run {
             );
             run_until(&mut sim, 150.0);
             assert_eq!(sim.episodes.live(), 0, "treated by 02:30, long before opening");
+        }
+
+        /// Live beliefs: at night an emergency expects the department's
+        /// queue (here two patients ahead of one doctor, 30 minutes each),
+        /// not the hours until the clinic opens; anyone else expects those.
+        #[test]
+        fn live_beliefs_expect_the_emergency_department_queue_at_night() {
+            let w = world("doctors = 1");
+            let mut sim = Sim::new(&w, 0);
+            sim.start();
+            for _ in 0..3 {
+                arrive(&mut sim, 120.0, Severity::Severe);
+            }
+            let ch = FacilityId(0);
+            assert_eq!(sim.emergency_live_wait(ch, Severity::Severe, 130.0), Some(60.0));
+            assert_eq!(sim.emergency_live_wait(ch, Severity::Moderate, 130.0), None);
+            assert_eq!(
+                sim.emergency_live_wait(ch, Severity::Severe, 600.0),
+                None,
+                "clinic open"
+            );
+            assert!((sim.expected_wait(ch, Severity::Severe, 0, 0, 130.0) - 60.0).abs() < 1e-9);
+            assert!((sim.expected_wait(ch, Severity::Moderate, 0, 0, 130.0) - 350.0).abs() < 1e-9);
         }
 
         #[test]

@@ -645,7 +645,7 @@ fn priority(on: bool) -> Knobs {
         county: format!(
             "doctors = 10\nbeds = 1000\nservice_by_severity = {{ mild = {slow}, moderate = {slow}, severe = {fast}, critical = {fast} }}\n"
         ),
-        sections: format!("[referral]\npriority_referrals = {on}\n"),
+        sections: format!("[referral]\npriority_referrals = {on}\n[emergency]\ntiers = []\n"),
         ..Knobs::default()
     }
 }
