@@ -185,6 +185,7 @@ fn quality_gates_price() {
     let (low, equal) = (effect(2.0), effect(3.0));
     assert!(low > 0.0, "the gap still moves some patients at low quality: {low}");
     let ratio = equal / low;
+    eprintln!("gap effect {equal:.4} at equal quality, {low:.4} at low quality: ratio {ratio:.2}");
     assert!(
         (2.4..=5.4).contains(&ratio),
         "gap effect {equal:.4} at equal quality vs {low:.4} at low quality: ratio {ratio:.2}, not in [2.4, 5.4]"

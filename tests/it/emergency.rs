@@ -136,3 +136,23 @@ fn referred_emergencies_no_longer_wait_overnight_at_hospitals() {
     assert!(longest < 240.0, "a referred emergency waited {longest} minutes");
     assert!(rows.iter().any(|v| v.emergency), "some are seen in a department");
 }
+
+/// Outcomes see emergency transport: on common random numbers, an
+/// ambulance at 90 km/h instead of the walk-in 30 km/h brings referred
+/// critical patients to capable care sooner, so the mean time from onset
+/// to treatment of critical illness falls.
+#[test]
+fn faster_emergency_transport_lowers_critical_time_to_care() {
+    let at = |kmh: f64| {
+        simulate(&baseline(60, 2, |t| {
+            table(t, &["emergency"]).insert("emergency_speed_kmh".into(), kmh.into());
+        }))
+    };
+    let delay = |r: &RunResult| summary(r, Scope::System, "time_to_care_critical_mean_minutes").mean;
+    let (walk_in, ambulance) = (delay(&at(30.0)), delay(&at(90.0)));
+    eprintln!("critical time to care: {ambulance:.1} min at 90 km/h, {walk_in:.1} min at 30 km/h");
+    assert!(
+        ambulance < walk_in,
+        "critical time to care: {ambulance:.1} min at 90 km/h, {walk_in:.1} min at 30 km/h"
+    );
+}
