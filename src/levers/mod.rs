@@ -3,7 +3,7 @@
 //!
 //! The levers are the reform instruments of the README's "Policy levers"
 //! section; `docs/model.md` describes the processes behind each of them
-//! (Payment, Telemedicine, Admission, Follow-ups and down-referral, Doctor
+//! (Payment with serious-illness insurance, Telemedicine, Admission, Follow-ups and down-referral, Doctor
 //! rotation, Regional center layouts, Global budgets).
 //!
 //! # What a lever file holds
@@ -61,6 +61,7 @@ pub mod payment;
 pub mod population;
 pub mod referral;
 pub mod rotation;
+pub mod serious_illness;
 pub mod telemedicine;
 
 use std::collections::HashMap;

@@ -372,6 +372,9 @@ pub(crate) mod run {
         episodes: [PerFacility<[[EpisodePrice; 4]; 2]>; 2],
         /// Fund payments per resident this year, when a yearly cap applies \[CNY\].
         fund_this_year: Vec<f32>,
+        /// Patients' parts after the fund per resident this year, with
+        /// serious-illness insurance (`serious_illness`) \[CNY\].
+        pub(crate) oop_this_year: Vec<f32>,
     }
 
     impl Payment {
@@ -391,6 +394,11 @@ pub(crate) mod run {
             Payment {
                 episodes,
                 fund_this_year: if capped { vec![0.0; residents] } else { Vec::new() },
+                oop_this_year: if world.scenario.serious_illness.is_some() {
+                    vec![0.0; residents]
+                } else {
+                    Vec::new()
+                },
             }
         }
 
@@ -424,8 +432,9 @@ pub(crate) mod run {
         }
 
         /// Hook at service end and discharge: bills `price` for care at `f` to
-        /// the episode's resident, within what the yearly cap leaves, and
-        /// records it.
+        /// the episode's resident, within what the yearly cap leaves; the
+        /// serious-illness payer takes its part of the patient's
+        /// (`serious_illness_pays`, no draw); records it.
         pub(crate) fn charge(&mut self, id: u32, f: FacilityId, care: Care, price: f64, t: f64) {
             let ep = *self.episodes.get(id);
             let r = self.residents.all[ep.resident as usize];
@@ -444,22 +453,25 @@ pub(crate) mod run {
             if room.is_finite() {
                 self.payment.fund_this_year[ep.resident as usize] += pay.fund as f32;
             }
+            let serious = self.serious_illness_pays(ep.resident, pay.oop, t);
+            let oop = pay.oop - serious;
             let alliance = self.world.settlements[r.settlement as usize].alliance.0;
             self.recorder
-                .bill(t, f.0, price, pay.fund, care == Care::Inpatient, alliance);
+                .bill(t, f.0, price, pay.fund, serious, care == Care::Inpatient, alliance);
             if let Some(tr) = self.trace.as_deref_mut() {
-                tr.paid(id, pay.fund, pay.oop);
+                tr.paid(id, pay.fund, oop);
             }
             let billed = self.episodes.get_mut(id);
             billed.cost += price;
-            billed.oop += pay.oop;
+            billed.oop += oop;
         }
 
-        /// Hook at the end of day `day` (0-based): yearly caps start again
-        /// after every 365th day.
+        /// Hook at the end of day `day` (0-based): yearly caps and
+        /// serious-illness years start again after every 365th day.
         pub(crate) fn payment_day_end(&mut self, day: u32) {
             if (day + 1).is_multiple_of(365) {
                 self.payment.fund_this_year.iter_mut().for_each(|x| *x = 0.0);
+                self.payment.oop_this_year.iter_mut().for_each(|x| *x = 0.0);
             }
         }
     }

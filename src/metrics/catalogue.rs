@@ -235,6 +235,8 @@ catalogue! {
     CostTotal = m("cost_total", SYSTEM, Cny, Sum, "Price billed");
     FundTotal = m("fund_total", SYSTEM, Cny, Sum, "Paid by the fund");
     OopTotal = m("oop_total", SYSTEM, Cny, Sum, "Paid by patients");
+    SeriousIllnessPaid = m("serious_illness_paid", ALL_SITES, Cny, Sum, "Paid by serious-illness insurance");
+    SeriousIllnessBeneficiaries = m("serious_illness_beneficiaries", SYSTEM, Count, Own, "Serious-illness insurance beneficiaries").units("resident-years");
     ContractAdherence = m("contract_adherence", SYSTEM, Share, Own, "Contract adherence");
     FirstContactShare = m("first_contact_share", TIER, Share, Own, "First contact share");
     Arrivals = m("arrivals", SITE_DAILY, Count, Sum, "Arrivals");

@@ -126,7 +126,9 @@ pub struct Ledger {
     pub price_total: f64,
     /// Sum paid by the fund \[CNY\].
     pub fund_total: f64,
-    /// Sum paid by patients \[CNY\].
+    /// Sum paid by the serious-illness payer \[CNY\].
+    pub serious_illness_total: f64,
+    /// Sum paid by patients, after both payers \[CNY\].
     pub oop_total: f64,
     /// Smallest wait seen \[minutes\] (infinity if none).
     pub min_wait_minutes: f64,
@@ -238,6 +240,7 @@ totals! {
         cost: i64,
         inpatient_cost: i64,
         fund: i64,
+        serious_illness: i64,
         oop: i64,
     }
 }
@@ -314,6 +317,8 @@ struct SystemAcc {
     rotation_allowance: f64,
     /// Fund payments per patient's alliance \[cents\].
     alliance_fund: Vec<i64>,
+    /// Residents' first serious-illness payments of a year.
+    serious_illness_beneficiaries: u64,
     /// Residents' consultations, and those at a facility of their home region.
     visits: u64,
     visits_in_county: u64,
@@ -546,21 +551,33 @@ impl Recorder {
     }
 
     /// A bill at `f`: an outpatient consultation (`inpatient` false) or a
-    /// stay; `alliance` is the patient's medical community.
-    pub fn bill(&mut self, t: f64, f: u32, price: f64, fund: f64, inpatient: bool, alliance: u32) {
+    /// stay, of which the fund paid `fund` and the serious-illness payer
+    /// `serious`, the patient the rest; `alliance` is the patient's
+    /// medical community.
+    #[allow(clippy::too_many_arguments)]
+    pub fn bill(&mut self, t: f64, f: u32, price: f64, fund: f64, serious: f64, inpatient: bool, alliance: u32) {
         self.ledger.price_total += price;
         self.ledger.fund_total += fund;
-        self.ledger.oop_total += price - fund;
+        self.ledger.serious_illness_total += serious;
+        self.ledger.oop_total += price - fund - serious;
         if self.measured(t) {
-            let (price, fund) = (cents(price), cents(fund));
+            let (price, fund, serious) = (cents(price), cents(fund), cents(serious));
             let acc = &mut self.facilities[f as usize];
             acc.n.cost += price;
             acc.n.fund += fund;
-            acc.n.oop += price - fund;
+            acc.n.serious_illness += serious;
+            acc.n.oop += price - fund - serious;
             if inpatient {
                 acc.n.inpatient_cost += price;
             }
             self.system.alliance_fund[alliance as usize] += fund;
+        }
+    }
+
+    /// A resident's first serious-illness payment this year, at `t`.
+    pub fn serious_illness_beneficiary(&mut self, t: f64) {
+        if self.measured(t) {
+            self.system.serious_illness_beneficiaries += 1;
         }
     }
 
@@ -820,6 +837,8 @@ impl Recorder {
             M::CostTotal => money(|t| t.cost),
             M::FundTotal => money(|t| t.fund),
             M::OopTotal => money(|t| t.oop),
+            M::SeriousIllnessPaid => money(|t| t.serious_illness),
+            M::SeriousIllnessBeneficiaries => s.serious_illness_beneficiaries as f64,
             M::ContractAdherence => ratio(s.contract_adherent as f64, s.contract_visits as f64),
             M::Admissions => total(|t| t.admissions),
             M::Transfers => total(|t| t.transfers_out),
@@ -936,6 +955,7 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::InpatientCost => cny(t.inpatient_cost),
         M::Fund => cny(t.fund),
         M::Oop => cny(t.oop),
+        M::SeriousIllnessPaid => cny(t.serious_illness),
         _ => return None,
     })
 }

@@ -26,6 +26,7 @@ pub use crate::levers::inpatient::Admission;
 pub use crate::levers::layout::Layouts;
 pub use crate::levers::outcome::OutcomeModel;
 pub use crate::levers::patience::Patience;
+pub use crate::levers::serious_illness::{Band, SeriousIllness};
 pub use crate::levers::payment::{Policy, SchemePolicy};
 pub use crate::levers::population::{IncomeGroup, PopulationParams, Scheme};
 pub use crate::levers::referral::Referral;
@@ -286,6 +287,8 @@ scenario_with_levers! {
         rotation => rotations: Vec<Rotation>,
         /// Medical community global budget.
         budget => budget: Option<Budget>,
+        /// Serious-illness insurance, a second payer; `None` when there is none.
+        serious_illness => serious_illness: Option<SeriousIllness>,
         /// Poor outcomes from delays to capable care; `None` when not modelled.
         outcome => outcome: Option<OutcomeModel>,
         /// Emergency departments, any-hour emergencies and emergency referrals.

@@ -24,6 +24,7 @@ pub use crate::levers::payment::{RawPayment, RawPolicy, RawSchemePolicy};
 pub use crate::levers::population::{RawIncomeGroup, RawPopulation};
 pub use crate::levers::referral::RawReferral;
 pub use crate::levers::rotation::RawRotation;
+pub use crate::levers::serious_illness::{RawBand, RawSeriousIllness};
 pub use crate::levers::telemedicine::RawTelemedicine;
 
 raw_section! {
@@ -46,6 +47,7 @@ raw_section! {
         pub contract: Option<RawContract>,
         pub telemedicine: Option<RawTelemedicine>,
         pub budget: Option<RawBudget>,
+        pub serious_illness: Option<RawSeriousIllness>,
         pub outcome: Option<RawOutcome>,
         pub emergency: Option<RawEmergency>,
         pub layout: Option<String>,

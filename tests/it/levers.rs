@@ -920,6 +920,11 @@ facilities = ["Near RMC"]
 
 [budget]
 per_capita_year = 500
+
+[serious_illness]
+threshold = 2000
+bands = [{ above = 2000, rate = 0.5 }, { above = 6000, rate = 0.8 }]
+cap = 5000
 "#
         .into(),
         facilities: NEAR_RMC.into(),
@@ -956,13 +961,16 @@ fn everything_on_conserves_visits_episodes_beds_and_money() {
             l.discharges + l.inpatients_at_end,
             "replication {rep}: admissions {l:?}"
         );
+        let paid = l.fund_total + l.serious_illness_total + l.oop_total;
         assert!(
-            (l.fund_total + l.oop_total - l.price_total).abs() <= 1e-9 * l.price_total,
-            "replication {rep}: fund {} + oop {} != price {}",
+            (paid - l.price_total).abs() <= 1e-9 * l.price_total,
+            "replication {rep}: fund {} + serious illness {} + oop {} != price {}",
             l.fund_total,
+            l.serious_illness_total,
             l.oop_total,
             l.price_total
         );
+        assert!(l.serious_illness_total > 0.0, "replication {rep}: serious illness never paid");
         assert!(l.visits_left > 0, "replication {rep}: patience never ran out");
         admitted += l.admissions;
         transferred += l.transfers;
@@ -1000,11 +1008,107 @@ fn everything_on_conserves_visits_episodes_beds_and_money() {
 }
 
 // ---------------------------------------------------------------------------
+// Serious-illness insurance (#13)
+
+/// Every resident chronic (7.5 episodes a year), with serious-illness
+/// insurance given by `section` (empty: none).
+fn chronic_county(section: &str) -> Scenario {
+    let k = Knobs {
+        sections: section.into(),
+        ..Knobs::default()
+    };
+    scenario(&county(&k).replace("chronic_share = 0.2", "chronic_share = 1.0"))
+}
+
+/// Threshold 1,000 CNY of yearly out-of-pocket, half back up to 3,000 and
+/// 80% beyond, at most 2,000 CNY a resident a year.
+const SERIOUS_ILLNESS: &str = "[serious_illness]\nthreshold = 1000\ncap = 2000\n\
+    bands = [{ above = 1000, rate = 0.5 }, { above = 3000, rate = 0.8 }]\n";
+
+fn cents(x: f64) -> i64 {
+    (x * 100.0).round() as i64
+}
+
+/// Defect (#13): no second payer took any part of chronic residents'
+/// spending above a threshold. Paired on common random numbers: the payer
+/// draws nothing and the choice ignores it, so both runs see the same
+/// visits and bills, the same price and fund parts; the patients' part
+/// falls by exactly what the payer pays, and every bill is price = fund +
+/// serious illness + patient, to the cent, at the system and every facility.
+#[test]
+fn serious_illness_insurance_lowers_chronic_out_of_pocket_and_conserves_money() {
+    let without = simulate(&chronic_county(""));
+    let with = simulate(&chronic_county(SERIOUS_ILLNESS));
+    let n = with.world.facilities.len() as u32;
+    for (a, b) in without.runs.iter().zip(&with.runs) {
+        let rep = b.replication;
+        let get = |out: &tiersim::metrics::RunOutput, scope, name| {
+            cents(out.get(scope, name).unwrap_or_else(|| panic!("{name} at {scope:?}")))
+        };
+        let paid = get(b, Scope::System, "serious_illness_paid");
+        assert!(paid > 0, "replication {rep}: the payer never paid");
+        assert_eq!(get(a, Scope::System, "serious_illness_paid"), 0, "replication {rep}");
+        for name in ["cost_total", "fund_total", "episodes"] {
+            assert_eq!(get(a, Scope::System, name), get(b, Scope::System, name), "replication {rep}: {name}");
+        }
+        let (oop_without, oop_with) = (get(a, Scope::System, "oop_total"), get(b, Scope::System, "oop_total"));
+        assert_eq!(oop_without - oop_with, paid, "replication {rep}: oop falls by what the payer pays");
+        assert_less(
+            "oop_share",
+            ("with", b.get(Scope::System, "oop_share").expect("oop_share")),
+            ("without", a.get(Scope::System, "oop_share").expect("oop_share")),
+        );
+        let cost = get(b, Scope::System, "cost_total");
+        let fund = get(b, Scope::System, "fund_total");
+        assert_eq!(cost, fund + paid + oop_with, "replication {rep}: system money");
+        for f in 0..n {
+            let at = Scope::Facility(f);
+            assert_eq!(
+                get(b, at, "cost"),
+                get(b, at, "fund") + get(b, at, "serious_illness_paid") + get(b, at, "oop"),
+                "replication {rep}: money at {}",
+                with.world.facilities[f as usize].name
+            );
+        }
+        let tiers: i64 = Tier::ALL
+            .iter()
+            .map(|&t| get(b, Scope::Tier(t), "serious_illness_paid"))
+            .sum();
+        assert_eq!(tiers, paid, "replication {rep}: tiers sum to the system");
+        // Each beneficiary got at most the yearly cap (the run is under a year).
+        let beneficiaries = b.get(Scope::System, "serious_illness_beneficiaries").expect("beneficiaries");
+        assert!(
+            beneficiaries > 0.0 && beneficiaries <= RESIDENTS,
+            "replication {rep}: {beneficiaries} beneficiaries"
+        );
+        assert!(
+            paid as f64 <= beneficiaries * 2000.0 * 100.0,
+            "replication {rep}: {paid} cents to {beneficiaries} beneficiaries"
+        );
+    }
+    let figure = |r: &RunResult, name: &str| mean(r, Scope::System, name);
+    eprintln!(
+        "chronic county, 5 x 150 days: oop_total {:.0} -> {:.0} CNY, oop_share {:.4} -> {:.4}, \
+         serious_illness_paid {:.0} CNY to {:.0} beneficiaries",
+        figure(&without, "oop_total"),
+        figure(&with, "oop_total"),
+        figure(&without, "oop_share"),
+        figure(&with, "oop_share"),
+        figure(&with, "serious_illness_paid"),
+        figure(&with, "serious_illness_beneficiaries"),
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Bad lever settings
 
 /// (file, words stderr must contain besides the file name)
 const BROKEN: &[(&str, &[&str])] = &[
     ("lever_rotation_no_spare.toml", &["rotation[0]"]),
+    (
+        "lever_serious_illness_bands.toml",
+        &["serious_illness.bands[1].above", "without overlap"],
+    ),
     ("lever_unknown_layout.toml", &["layout", "nonexistent"]),
     (
         "lever_unknown_contract_facility.toml",
