@@ -118,7 +118,10 @@ fn check_bands(c: &mut Checker, raw: Option<&Vec<RawBand>>, threshold: f64) -> V
         let path = format!("serious_illness.bands[{i}]");
         let above = match b.above {
             None => {
-                c.push(format!("{path}.above"), "missing: every band needs its lower edge `above` [CNY]");
+                c.push(
+                    format!("{path}.above"),
+                    "missing: every band needs its lower edge `above` [CNY]",
+                );
                 threshold
             }
             Some(_) => c.non_negative(&format!("{path}.above"), b.above, threshold),
@@ -316,6 +319,19 @@ mod tests {
         assert!(p.message.contains("threshold"), "{p:?}");
         refused::<S>(&raw("bands = []"), "serious_illness.bands");
         refused::<S>(&raw("bands = [{ above = 10000 }]"), "serious_illness.bands[0].rate");
+    }
+
+    /// The resolved scenario (`scenario.toml` of a run) keeps the section.
+    #[test]
+    fn the_resolved_scenario_keeps_the_bands() {
+        let text = format!(
+            "{BASE}[serious_illness]\nthreshold = 8000\nbands = [{{ above = 9000, rate = 0.6 }}]\ncap = 90000\n"
+        );
+        let first = scenario(&text).expect("valid");
+        let resolved = crate::scenario::resolved::to_toml(&first);
+        let second = scenario(&resolved).expect("the resolved scenario is valid");
+        assert_eq!(first.serious_illness, second.serious_illness);
+        assert_eq!(second.serious_illness.expect("kept").bands[0].above, 9000.0);
     }
 
     #[test]

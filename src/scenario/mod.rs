@@ -26,12 +26,12 @@ pub use crate::levers::inpatient::Admission;
 pub use crate::levers::layout::Layouts;
 pub use crate::levers::outcome::OutcomeModel;
 pub use crate::levers::patience::Patience;
-pub use crate::levers::serious_illness::{Band, SeriousIllness};
 pub use crate::levers::payment::{Policy, SchemePolicy};
 pub use crate::levers::population::{IncomeGroup, PopulationParams, Scheme};
 pub use crate::levers::referral::Referral;
 pub use crate::levers::rotation::Rotation;
 use crate::levers::scenario_with_levers;
+pub use crate::levers::serious_illness::{Band, SeriousIllness};
 pub use crate::levers::telemedicine::Telemedicine;
 pub use error::{Problem, ScenarioError};
 

@@ -970,7 +970,10 @@ fn everything_on_conserves_visits_episodes_beds_and_money() {
             l.oop_total,
             l.price_total
         );
-        assert!(l.serious_illness_total > 0.0, "replication {rep}: serious illness never paid");
+        assert!(
+            l.serious_illness_total > 0.0,
+            "replication {rep}: serious illness never paid"
+        );
         assert!(l.visits_left > 0, "replication {rep}: patience never ran out");
         admitted += l.admissions;
         transferred += l.transfers;
@@ -1049,10 +1052,18 @@ fn serious_illness_insurance_lowers_chronic_out_of_pocket_and_conserves_money() 
         assert!(paid > 0, "replication {rep}: the payer never paid");
         assert_eq!(get(a, Scope::System, "serious_illness_paid"), 0, "replication {rep}");
         for name in ["cost_total", "fund_total", "episodes"] {
-            assert_eq!(get(a, Scope::System, name), get(b, Scope::System, name), "replication {rep}: {name}");
+            assert_eq!(
+                get(a, Scope::System, name),
+                get(b, Scope::System, name),
+                "replication {rep}: {name}"
+            );
         }
         let (oop_without, oop_with) = (get(a, Scope::System, "oop_total"), get(b, Scope::System, "oop_total"));
-        assert_eq!(oop_without - oop_with, paid, "replication {rep}: oop falls by what the payer pays");
+        assert_eq!(
+            oop_without - oop_with,
+            paid,
+            "replication {rep}: oop falls by what the payer pays"
+        );
         assert_less(
             "oop_share",
             ("with", b.get(Scope::System, "oop_share").expect("oop_share")),
@@ -1076,7 +1087,9 @@ fn serious_illness_insurance_lowers_chronic_out_of_pocket_and_conserves_money() 
             .sum();
         assert_eq!(tiers, paid, "replication {rep}: tiers sum to the system");
         // Each beneficiary got at most the yearly cap (the run is under a year).
-        let beneficiaries = b.get(Scope::System, "serious_illness_beneficiaries").expect("beneficiaries");
+        let beneficiaries = b
+            .get(Scope::System, "serious_illness_beneficiaries")
+            .expect("beneficiaries");
         assert!(
             beneficiaries > 0.0 && beneficiaries <= RESIDENTS,
             "replication {rep}: {beneficiaries} beneficiaries"
