@@ -4,8 +4,8 @@
 //! from the waits of a settlement's own patients. Its run state is the
 //! published waits and the word-of-mouth beliefs.
 
-use super::{DAY, Sim};
-use crate::scenario::{Beliefs, FacilityId, Hours, Severity};
+use super::Sim;
+use crate::scenario::{Beliefs, FacilityId, Severity};
 use crate::world::{PerFacility, World};
 
 /// One facility's published wait and today's waits behind the next one.
@@ -81,7 +81,7 @@ impl Sim<'_> {
                 let info = &self.world.facilities[f];
                 let doctors = f64::from(state.doctors.max(1));
                 let queue_wait = f64::from(state.queued) / doctors * info.mean_service_minutes;
-                queue_wait + minutes_until_open(info.hours, arrival)
+                queue_wait + info.hours.minutes_until_open(arrival)
             }
             Beliefs::Published => self.beliefs.published[f].wait,
             Beliefs::WordOfMouth { .. } => self.beliefs.wom[self.beliefs.wom_slot(settlement, slot)],
@@ -123,23 +123,12 @@ impl Sim<'_> {
     }
 }
 
-/// Minutes from `t` until the facility next opens (0 while it is open).
-fn minutes_until_open(hours: Hours, t: f64) -> f64 {
-    let m = t.rem_euclid(DAY);
-    if m < hours.open_minute {
-        hours.open_minute - m
-    } else if m >= hours.close_minute {
-        DAY - m + hours.open_minute
-    } else {
-        0.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::DAY;
     use crate::engine::stepping::quiet_world;
-    use crate::scenario::Severity;
+    use crate::scenario::Hours;
 
     /// The last choice weighed these expected waits \[minutes\] (its
     /// utilities are minus the waits).
@@ -185,9 +174,9 @@ mod tests {
             open_minute: 480.0,
             close_minute: 1020.0,
         };
-        assert_eq!(minutes_until_open(hours, 0.0), 480.0);
-        assert_eq!(minutes_until_open(hours, 600.0), 0.0);
-        assert_eq!(minutes_until_open(hours, 1020.0), 900.0);
-        assert_eq!(minutes_until_open(hours, DAY + 470.0), 10.0);
+        assert_eq!(hours.minutes_until_open(0.0), 480.0);
+        assert_eq!(hours.minutes_until_open(600.0), 0.0);
+        assert_eq!(hours.minutes_until_open(1020.0), 900.0);
+        assert_eq!(hours.minutes_until_open(DAY + 470.0), 10.0);
     }
 }

@@ -154,11 +154,11 @@ pub(crate) mod run {
 
     use std::collections::VecDeque;
 
+    use crate::engine::Sim;
     use crate::engine::event::Event;
     use crate::engine::state::{Episode, Phase, QueueEntry, Resident};
-    use crate::engine::{DAY, Sim};
     use crate::levers::contract::run as contract;
-    use crate::scenario::{FacilityId, Hours, Severity, Travel};
+    use crate::scenario::{FacilityId, Severity, Travel};
     use crate::world::{ChoiceOption, PerFacility, World};
 
     /// One emergency department's run state.
@@ -173,13 +173,6 @@ pub(crate) mod run {
 
     /// Every facility's emergency department, if it runs one.
     pub(crate) struct Departments(PerFacility<Option<Department>>);
-
-    /// Whether a clinic with `hours` is open at `t` (by its hours: the
-    /// Open and Close events follow them).
-    fn open_at(hours: Hours, t: f64) -> bool {
-        let minute = t.rem_euclid(DAY);
-        hours.is_always() || (hours.open_minute <= minute && minute < hours.close_minute)
-    }
 
     impl Departments {
         /// Empty departments with the doctors the scenario gives them.
@@ -222,7 +215,7 @@ pub(crate) mod run {
         /// `None` where the clinic's queue and hours apply.
         pub(crate) fn emergency_live_wait(&self, f: FacilityId, severity: Severity, arrival: f64) -> Option<f64> {
             let info = &self.world.facilities[f];
-            if !self.scenario.emergency.is_emergency(severity) || open_at(info.hours, arrival) {
+            if !self.scenario.emergency.is_emergency(severity) || info.hours.is_open_at(arrival) {
                 return None;
             }
             let d = self.emergency.0[f].as_ref()?;
@@ -238,7 +231,7 @@ pub(crate) mod run {
         pub(crate) fn sees_on_arrival(&self, f: FacilityId, severity: Severity, arrival: f64) -> bool {
             !self.scenario.emergency.is_emergency(severity)
                 || self.emergency.at(f)
-                || open_at(self.world.facilities[f].hours, arrival)
+                || self.world.facilities[f].hours.is_open_at(arrival)
         }
 
         /// Hook before the choice, for a patient setting out at `t` from

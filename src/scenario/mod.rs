@@ -126,6 +126,25 @@ impl Hours {
         self.open_minute <= 0.0 && self.close_minute >= 1440.0
     }
 
+    /// Minutes from `t` (minutes since the start) until the facility next
+    /// opens by these hours; 0 while it is open.
+    pub fn minutes_until_open(&self, t: f64) -> f64 {
+        let m = t.rem_euclid(1440.0);
+        if m < self.open_minute {
+            self.open_minute - m
+        } else if m >= self.close_minute {
+            1440.0 - m + self.open_minute
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether these hours are open at `t` (the Open and Close events
+    /// follow them).
+    pub fn is_open_at(&self, t: f64) -> bool {
+        self.minutes_until_open(t) == 0.0
+    }
+
     /// Open minutes per day.
     pub fn minutes_per_day(&self) -> f64 {
         self.close_minute - self.open_minute
