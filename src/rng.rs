@@ -31,6 +31,9 @@ pub enum Stream {
     Admission = 5,
     /// Referral decisions (telemedicine, down-referral).
     Referral = 6,
+    /// Admission deposits: whether a resident can raise one, and whether
+    /// one who cannot comes back later (`[deposit]`).
+    Deposit = 7,
 }
 
 /// SplitMix64 (rand_xoshiro's) one step from state `z`: spreads nearby

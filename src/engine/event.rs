@@ -76,6 +76,12 @@ pub enum Event {
         /// Index of the program in the scenario's rotations.
         program: u32,
     },
+    /// A patient sent home for want of an admission deposit comes back
+    /// with it for a bed (`deposit`).
+    DepositRaised {
+        /// Episode slot.
+        episode: u32,
+    },
 }
 
 impl Event {
@@ -86,7 +92,7 @@ impl Event {
             Event::Open { .. } | Event::Close { .. } | Event::StintStart { .. } | Event::StintEnd { .. } => 1,
             Event::ServiceEnd { .. } | Event::Discharge { .. } => 2,
             Event::Timeout { .. } | Event::BoardingTimeout { .. } => 3,
-            Event::Arrival { .. } | Event::FollowUp { .. } => 4,
+            Event::Arrival { .. } | Event::FollowUp { .. } | Event::DepositRaised { .. } => 4,
             Event::Onset => 5,
         }
     }

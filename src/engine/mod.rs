@@ -14,7 +14,8 @@
 //! `telemedicine` the tele consultation one level above capability,
 //! `payment` bills, yearly caps and the expected episode costs the choice
 //! weighs, `emergency` the hospitals' emergency departments and what an
-//! emergency patient may choose and how fast they are referred. The onset
+//! emergency patient may choose and how fast they are referred, `deposit`
+//! the admission deposit a resident may not raise. The onset
 //! process is `onset`. [`Sim`] and its fields are `pub(crate)` for those
 //! hooks only: nothing outside `src/engine/` and `src/levers/` names them (a test in
 //! `src/levers/mod.rs` checks).
@@ -60,14 +61,20 @@
 //!    `payment::charge` (with `serious_illness::serious_illness_pays`;
 //!    no draw), then referral up (travel from
 //!    `emergency::referral_travel_minutes`, no draw), follow-up or
-//!    admission (`inpatient`, one admission uniform), then the next
-//!    patient of the same queue.
+//!    admission (`inpatient`, one admission uniform; for an admitted
+//!    patient then `deposit::deposit_sends_home`: one deposit uniform
+//!    where the admitting tier asks a deposit, and a second only for a
+//!    resident who cannot raise it, delayed or forgone; deposit stream),
+//!    then the next patient of the same queue.
 //! 6. Patience timeout: `patience::on_timeout` (one patience uniform,
 //!    then a choice uniform when the patient retries).
 //! 7. Day end (`Sim::on_day_end`): the recorder, then
 //!    `beliefs::publish_waits`, then `payment::year_end` (no draws).
 //! 8. Rotation stints and follow-ups run in their own events (`rotation`,
-//!    `followup`; one referral uniform per down-referral decision).
+//!    `followup`; one referral uniform per down-referral decision), and
+//!    so does a delayed admission's return with its deposit
+//!    (`deposit::on_deposit_raised`, then `inpatient::request_bed`; no
+//!    draw).
 
 mod beliefs;
 pub mod event;
@@ -81,6 +88,7 @@ use rand::RngExt;
 
 use crate::choice::{self, Alternative};
 use crate::levers::contract::run as contract;
+use crate::levers::deposit::run::Deposits;
 use crate::levers::emergency::run::Departments;
 use crate::levers::payment::run::Payment;
 use crate::levers::rotation::run::Rotation;
@@ -122,6 +130,7 @@ pub(crate) struct Streams {
     pub(crate) patience: Rng,
     pub(crate) admission: Rng,
     pub(crate) referral: Rng,
+    pub(crate) deposit: Rng,
 }
 
 impl Streams {
@@ -135,6 +144,7 @@ impl Streams {
             patience: stream(Stream::Patience),
             admission: stream(Stream::Admission),
             referral: stream(Stream::Referral),
+            deposit: stream(Stream::Deposit),
         }
     }
 }
@@ -161,6 +171,8 @@ pub(crate) struct Sim<'w> {
     pub(crate) rotation: Rotation,
     /// Emergency departments (`emergency`).
     pub(crate) emergency: Departments,
+    /// Admission deposits (`deposit`); `None` without `[deposit]`.
+    pub(crate) deposits: Option<Deposits>,
     /// The merged onset process (`onset`).
     onsets: Onsets,
     pub(crate) next_token: u32,
@@ -194,6 +206,7 @@ impl<'w> Sim<'w> {
             beliefs: WaitBeliefs::new(world),
             rotation: Rotation::new(world),
             emergency: Departments::new(world),
+            deposits: Deposits::new(world),
             onsets: Onsets::new(scenario, onsets_per_year(scenario, &residents)),
             residents,
             rngs: Streams::new(scenario.seed, replication),
@@ -270,6 +283,7 @@ impl<'w> Sim<'w> {
             Event::FollowUp { episode } => self.on_followup(episode, t),
             Event::StintStart { program } => self.on_stint_start(program, t),
             Event::StintEnd { program } => self.on_stint_end(program, t),
+            Event::DepositRaised { episode } => self.on_deposit_raised(episode, t),
         }
     }
 
@@ -331,6 +345,7 @@ impl<'w> Sim<'w> {
         Episode {
             onset: t,
             arrival: t,
+            treated_at: f64::NAN,
             travel_minutes: 0.0,
             cost: 0.0,
             oop: 0.0,
@@ -574,6 +589,7 @@ impl<'w> Sim<'w> {
         let ep = self.episodes.get_mut(id);
         ep.triage = !treated;
         if treated && ep.kind == Kind::Illness {
+            ep.treated_at = t;
             let onset = ep.onset;
             self.recorder.treatment_start(t, onset, severity);
         }
@@ -741,6 +757,7 @@ impl<'w> Sim<'w> {
             travel_minutes: ep.travel_minutes,
             cost: ep.cost,
             severity: ep.severity,
+            treated_after: (!ep.treated_at.is_nan()).then(|| ep.treated_at - ep.onset),
         });
     }
 

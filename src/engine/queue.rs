@@ -36,7 +36,7 @@ impl Ord for Entry {
     }
 }
 
-/// Event kinds in the packed form (4 bits).
+/// Event kinds in the packed form (4 bits: room for 16).
 const DAY_END: u64 = 0;
 const OPEN: u64 = 1;
 const CLOSE: u64 = 2;
@@ -49,6 +49,7 @@ const BOARDING_TIMEOUT: u64 = 8;
 const FOLLOW_UP: u64 = 9;
 const STINT_START: u64 = 10;
 const STINT_END: u64 = 11;
+const DEPOSIT_RAISED: u64 = 12;
 
 /// Largest second field: 28 bits (tokens wrap there; a stale timeout would
 /// need 268 million arrivals while it waits to be mistaken for a live one).
@@ -69,6 +70,7 @@ fn pack(e: Event) -> u64 {
         Event::FollowUp { episode } => (FOLLOW_UP, episode, 0),
         Event::StintStart { program } => (STINT_START, program, 0),
         Event::StintEnd { program } => (STINT_END, program, 0),
+        Event::DepositRaised { episode } => (DEPOSIT_RAISED, episode, 0),
     };
     debug_assert!(u64::from(b) <= B_MASK, "facility index or token beyond 28 bits");
     (kind << 60) | ((u64::from(b) & B_MASK) << 32) | u64::from(a)
@@ -99,7 +101,8 @@ fn unpack(x: u64) -> Event {
         BOARDING_TIMEOUT => Event::BoardingTimeout { episode: a, token: b },
         FOLLOW_UP => Event::FollowUp { episode: a },
         STINT_START => Event::StintStart { program: a },
-        _ => Event::StintEnd { program: a },
+        STINT_END => Event::StintEnd { program: a },
+        _ => Event::DepositRaised { episode: a },
     }
 }
 
@@ -214,6 +217,7 @@ mod tests {
             Event::FollowUp { episode: big },
             Event::StintStart { program: 4 },
             Event::StintEnd { program: 5 },
+            Event::DepositRaised { episode: big },
         ] {
             assert_eq!(unpack(pack(e)), e);
         }

@@ -200,6 +200,8 @@ pub struct Episode {
     pub onset: f64,
     /// Arrival at the current facility \[minutes\].
     pub arrival: f64,
+    /// Start of the illness's treatment \[minutes\]; NaN until treated.
+    pub treated_at: f64,
     /// Travel so far \[minutes\].
     pub travel_minutes: f64,
     /// Billed so far \[CNY\].

@@ -67,13 +67,16 @@ pub(crate) mod run {
     use crate::trace::Outcome;
 
     impl Sim<'_> {
-        /// After an outpatient treatment: admitted with `admission.prob`,
-        /// otherwise the treatment is complete.
+        /// After an outpatient treatment: admitted with `admission.prob`
+        /// (unless a deposit the patient cannot raise sends them home,
+        /// `deposit`), otherwise the treatment is complete.
         pub(crate) fn after_treatment(&mut self, id: u32, f: FacilityId, t: f64) {
             let severity = self.episodes.get(id).severity;
             let u: f64 = self.rngs.admission.random();
             if u < self.scenario.admission.prob[severity as usize] {
-                self.request_bed(id, f, t);
+                if !self.deposit_sends_home(id, f, t) {
+                    self.request_bed(id, f, t);
+                }
             } else {
                 self.treatment_complete(id, f, t);
             }

@@ -139,6 +139,8 @@ pub struct MetricDef {
     pub budget: bool,
     /// Reported only when the scenario has an `[outcome]` model.
     pub outcome_model: bool,
+    /// Reported only when the scenario has a `[deposit]` section.
+    pub deposit: bool,
 }
 
 impl MetricDef {
@@ -175,6 +177,10 @@ impl MetricDef {
         }
     }
 
+    const fn deposit(self) -> MetricDef {
+        MetricDef { deposit: true, ..self }
+    }
+
     const fn alias(self, aliases: &'static [&'static str]) -> MetricDef {
         MetricDef { aliases, ..self }
     }
@@ -195,6 +201,7 @@ const fn m(name: &'static str, scopes: Scopes, unit: Unit, aggregate: Aggregate,
         signed: false,
         budget: false,
         outcome_model: false,
+        deposit: false,
     }
 }
 
@@ -269,6 +276,8 @@ catalogue! {
     Boarded = m("boarded", SITE, Count, Sum, "Admissions that waited for a bed");
     BoardingMeanMinutes = m("boarding_mean_minutes", SITE, Minutes, Pooled, "Mean wait for a bed");
     TransfersOut = m("transfers_out", SITE, Count, Sum, "Transfers out");
+    AdmissionsForgone = m("admissions_forgone", ALL_SITES, Count, Sum, "Admissions forgone for a deposit").deposit();
+    AdmissionsDelayed = m("admissions_delayed", ALL_SITES, Count, Sum, "Admissions delayed for a deposit").deposit();
     Cost = m("cost", SITE, Cny, Sum, "Price billed");
     InpatientCost = m("inpatient_cost", SITE, Cny, Sum, "Price billed for stays");
     Fund = m("fund", SITE, Cny, Sum, "Paid by the fund");

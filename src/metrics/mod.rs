@@ -235,6 +235,8 @@ totals! {
         boarding_wait_sum: f64,
         boarding_n: u64,
         transfers_out: u64,
+        admissions_forgone: u64,
+        admissions_delayed: u64,
         beds: u32,
         /// Money in cents (see the module notes).
         cost: i64,
@@ -381,6 +383,18 @@ pub struct EpisodeEnd {
     pub cost: f64,
     /// Its severity (an unmet severe or critical episode is a poor outcome).
     pub severity: Severity,
+    /// Onset to the start of its treatment \[minutes\], if it was treated
+    /// before it ended unmet (an admission forgone for a deposit).
+    pub treated_after: Option<f64>,
+}
+
+/// What a patient who cannot raise an admission deposit does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DepositOutcome {
+    /// Goes home and comes back for the bed later.
+    Delayed,
+    /// Goes without the admission; the episode ends unmet.
+    Forgone,
 }
 
 /// How a patient arrives at an outpatient queue.
@@ -636,6 +650,17 @@ impl Recorder {
         }
     }
 
+    /// A patient admitted at `f` could not raise the deposit there.
+    pub fn deposit(&mut self, t: f64, f: u32, outcome: DepositOutcome) {
+        if self.measured(t) {
+            let n = &mut self.facilities[f as usize].n;
+            match outcome {
+                DepositOutcome::Delayed => n.admissions_delayed += 1,
+                DepositOutcome::Forgone => n.admissions_forgone += 1,
+            }
+        }
+    }
+
     /// A boarding patient at `f` is transferred after waiting `boarding` minutes.
     pub fn transfer(&mut self, t: f64, f: u32, boarding: f64) {
         self.ledger.transfers += 1;
@@ -695,10 +720,17 @@ impl Recorder {
             s.cross_region += u64::from(e.cross_region);
         } else {
             s.unmet += 1;
-            // Never treated: an unbounded delay, a poor outcome for sure.
-            if self.outcome.and_then(|m| m.hazard_per_hour(e.severity)).is_some() {
-                s.poor_outcomes += 1.0;
-                s.outcome_episodes += 1;
+            // Unmet: an unbounded delay, a poor outcome for sure. One
+            // treated first already counts the chance of its delay
+            // (`treatment_start`): it adds the rest, 1 - (1 - exp(-h d)).
+            if let Some(h) = self.outcome.and_then(|m| m.hazard_per_hour(e.severity)) {
+                match e.treated_after {
+                    None => {
+                        s.poor_outcomes += 1.0;
+                        s.outcome_episodes += 1;
+                    }
+                    Some(d) => s.poor_outcomes += 1.0 - poor_outcome_probability(h, d),
+                }
             }
         }
     }
@@ -751,8 +783,10 @@ impl Recorder {
                 value,
             });
         };
-        let reported =
-            |d: &&catalogue::MetricDef| (!d.budget || budget.is_some()) && (!d.outcome_model || outcome.is_some());
+        let deposit = world.scenario.deposit.is_some();
+        let reported = |d: &&catalogue::MetricDef| {
+            (!d.budget || budget.is_some()) && (!d.outcome_model || outcome.is_some()) && (!d.deposit || deposit)
+        };
         for d in catalogue::at(ScopeKind::System).filter(reported) {
             push(Scope::System, d, self.system_value(d.id, world, &tiers, minutes));
         }
@@ -761,7 +795,7 @@ impl Recorder {
                 self.system.first_contact[tier as usize] as f64,
                 self.system.episodes as f64,
             );
-            for d in catalogue::at(ScopeKind::Tier) {
+            for d in catalogue::at(ScopeKind::Tier).filter(reported) {
                 let value = match d.id {
                     M::FirstContactShare => Some(first),
                     id => facility_value(id, &tiers[tier as usize], minutes),
@@ -770,7 +804,7 @@ impl Recorder {
             }
         }
         for (i, acc) in self.facilities.iter().enumerate() {
-            for d in catalogue::at(ScopeKind::Facility) {
+            for d in catalogue::at(ScopeKind::Facility).filter(reported) {
                 push(Scope::Facility(i as u32), d, facility_value(d.id, acc, minutes));
             }
         }
@@ -842,6 +876,8 @@ impl Recorder {
             M::ContractAdherence => ratio(s.contract_adherent as f64, s.contract_visits as f64),
             M::Admissions => total(|t| t.admissions),
             M::Transfers => total(|t| t.transfers_out),
+            M::AdmissionsForgone => total(|t| t.admissions_forgone),
+            M::AdmissionsDelayed => total(|t| t.admissions_delayed),
             M::ReferralsUp => total(|t| t.referrals_up_out),
             M::ReferralsDown => total(|t| t.referrals_down_out),
             M::RotationAllowance => s.rotation_allowance,
@@ -951,6 +987,8 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::Boarded => t.boarded as f64,
         M::BoardingMeanMinutes => ratio(t.boarding_wait_sum, t.boarding_n as f64),
         M::TransfersOut => t.transfers_out as f64,
+        M::AdmissionsForgone => t.admissions_forgone as f64,
+        M::AdmissionsDelayed => t.admissions_delayed as f64,
         M::Cost => cny(t.cost),
         M::InpatientCost => cny(t.inpatient_cost),
         M::Fund => cny(t.fund),

@@ -21,6 +21,7 @@ use std::path::Path;
 
 pub use crate::levers::budget::Budget;
 pub use crate::levers::contract::{Contract, Target};
+pub use crate::levers::deposit::Deposit;
 pub use crate::levers::emergency::Emergency;
 pub use crate::levers::inpatient::Admission;
 pub use crate::levers::layout::Layouts;
@@ -298,6 +299,8 @@ scenario_with_levers! {
         population => population: PopulationParams,
         /// Inpatient admission.
         admission => admission: Admission,
+        /// Admission deposits and settle-after-discharge; `None` when no deposit is modelled.
+        deposit => deposit: Option<Deposit>,
         /// Family-doctor contracts.
         contract => contract: Contract,
         /// Telemedicine links; `None` when no site has one.

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{Severity, Tier};
 pub use crate::levers::budget::RawBudget;
 pub use crate::levers::contract::RawContract;
+pub use crate::levers::deposit::RawDeposit;
 pub use crate::levers::emergency::RawEmergency;
 pub use crate::levers::inpatient::RawAdmission;
 pub use crate::levers::layout::RawLayout;
@@ -44,6 +45,7 @@ raw_section! {
         pub patience: Option<RawPatience>,
         pub population: Option<RawPopulation>,
         pub admission: Option<RawAdmission>,
+        pub deposit: Option<RawDeposit>,
         pub contract: Option<RawContract>,
         pub telemedicine: Option<RawTelemedicine>,
         pub budget: Option<RawBudget>,

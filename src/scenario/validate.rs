@@ -406,6 +406,7 @@ impl Checker {
             inactive_facilities,
         };
         let scenario = core.with_levers(self, raw);
+        crate::levers::deposit::check_groups(self, scenario.deposit.as_ref(), &scenario.population);
         self.cross_checks(&scenario);
         scenario
     }
