@@ -110,10 +110,7 @@ impl Lever for Option<Deposit> {
             .cannot_pay
             .iter()
             .flatten()
-            .map(|(name, p)| {
-                let path = format!("deposit.cannot_pay.{name}");
-                (name.clone(), c.probability(&path, Some(*p), 0.0))
-            })
+            .map(|(name, p)| (name.clone(), c.probability(&cannot_pay_path(name), Some(*p), 0.0)))
             .collect();
         Some(Deposit {
             amount: c.per_tier("deposit.amount", d.amount.as_ref(), AMOUNT, Checker::non_negative),
@@ -143,6 +140,17 @@ impl Lever for Option<Deposit> {
     }
 }
 
+/// The key path of a group's `cannot_pay`, the name quoted as TOML
+/// quotes it where it is not a bare key (`deposit.cannot_pay."low income"`).
+fn cannot_pay_path(name: &str) -> String {
+    let bare = !name.is_empty() && name.chars().all(|ch| ch.is_ascii_alphanumeric() || "_-".contains(ch));
+    if bare {
+        format!("deposit.cannot_pay.{name}")
+    } else {
+        format!("deposit.cannot_pay.\"{name}\"")
+    }
+}
+
 /// `deposit.cannot_pay` may name only income groups of `[population]`
 /// (checked after both levers, which know nothing of each other).
 pub(crate) fn check_groups(c: &mut Checker, deposit: Option<&Deposit>, population: &PopulationParams) {
@@ -155,7 +163,7 @@ pub(crate) fn check_groups(c: &mut Checker, deposit: Option<&Deposit>, populatio
         let hint = did_you_mean(name, groups.iter().copied()).unwrap_or_default();
         let listed = groups.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(", ");
         c.push(
-            format!("deposit.cannot_pay.{name}"),
+            cannot_pay_path(name),
             format!("\"{name}\" is not an income group: the groups of [population] are {listed}{hint}"),
         );
     }
@@ -311,6 +319,32 @@ pub(crate) mod run {
             );
         }
 
+        /// Defect: a severe patient who could not raise the deposit went
+        /// home untreated as an inpatient and the outcome model did not see
+        /// it. Everyone here is admitted and nobody can pay or comes back,
+        /// so every severe episode ends forgone: each is a poor outcome for
+        /// sure, counted once (the chance of its delay to treatment plus
+        /// the rest).
+        #[test]
+        fn forgone_severe_admission_is_one_poor_outcome() {
+            let sections = "[deposit]\namount = { county = 3000 }\ncannot_pay = { poor = 1.0, rich = 1.0 }\n\
+                            delay_share = 0.0\n[outcome]\nhazard_per_hour = { severe = 0.05 }\n";
+            let out = engine::run(&world(sections), 0);
+            let get = |name| out.get(Scope::System, name).expect("reported");
+            let forgone = get("admissions_forgone");
+            assert!(forgone > 100.0, "{forgone} forgone");
+            assert_eq!(get("admissions"), 0.0);
+            assert_eq!(get("unmet_episodes"), forgone, "each forgone episode ends unmet");
+            // Besides them, only the few in treatment at the horizon add
+            // the small chance of their delay of minutes.
+            let poor = get("poor_outcomes");
+            assert!(
+                (-1e-6..1.0).contains(&(poor - forgone)),
+                "{poor} poor outcomes of {forgone} forgone"
+            );
+            assert!(get("poor_outcomes_per_10k") > 9_900.0);
+        }
+
         #[test]
         fn without_deposit_section_no_deposit_metric_is_reported() {
             let out = engine::run(&world(""), 0);
@@ -354,6 +388,10 @@ mod tests {
     fn out_of_range_values_are_named_by_their_key() {
         refused::<D>(&raw("amount = { county = -1 }"), "deposit.amount.county");
         refused::<D>(&raw("cannot_pay = { low = 1.5 }"), "deposit.cannot_pay.low");
+        refused::<D>(
+            &raw("cannot_pay = { \"low income\" = -1 }"),
+            "deposit.cannot_pay.\"low income\"",
+        );
         refused::<D>(&raw("delay_share = -0.1"), "deposit.delay_share");
         refused::<D>(&raw("delay_days = 0"), "deposit.delay_days");
         refused::<D>(&raw("reference_amount = 0"), "deposit.reference_amount");
