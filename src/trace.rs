@@ -84,6 +84,13 @@ pub enum Outcome {
     Admitted,
     /// Needed a bed here and was moved to the partner (the next row).
     Transferred,
+    /// Admitted here, could not raise the deposit and went without the
+    /// admission (`[deposit]`): the episode ends unmet.
+    AdmissionForgone,
+    /// Admitted here, went home to raise the deposit and had not come back
+    /// at the horizon (one who comes back is `Admitted`, `Boarding` or
+    /// `Transferred` on the same row).
+    RaisingDeposit,
 }
 
 impl Outcome {
@@ -99,6 +106,8 @@ impl Outcome {
             Outcome::Boarding => "boarding",
             Outcome::Admitted => "admitted",
             Outcome::Transferred => "transferred",
+            Outcome::AdmissionForgone => "admission_forgone",
+            Outcome::RaisingDeposit => "raising_deposit",
         }
     }
 }

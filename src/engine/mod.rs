@@ -757,7 +757,7 @@ impl<'w> Sim<'w> {
             travel_minutes: ep.travel_minutes,
             cost: ep.cost,
             severity: ep.severity,
-            treated_after: (!ep.treated_at.is_nan()).then(|| ep.treated_at - ep.onset),
+            treated_after: (!ep.treated_at.is_nan()).then_some(ep.treated_at - ep.onset),
         });
     }
 

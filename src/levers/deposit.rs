@@ -180,6 +180,7 @@ pub(crate) mod run {
     use crate::engine::{DAY, Sim};
     use crate::metrics::DepositOutcome;
     use crate::scenario::FacilityId;
+    use crate::trace::Outcome;
     use crate::world::World;
 
     /// The deposit rule resolved for the run: the groups' shares by index.
@@ -220,12 +221,18 @@ pub(crate) mod run {
                 return false;
             }
             let delay: f64 = self.rngs.deposit.random();
-            if delay < deposit.delay_share {
-                self.recorder.deposit(t, f.0, DepositOutcome::Delayed);
-                self.raise_deposit_at_home(id, f, t + deposit.delay_days * DAY);
+            let (outcome, traced) = if delay < deposit.delay_share {
+                (DepositOutcome::Delayed, Outcome::RaisingDeposit)
             } else {
-                self.recorder.deposit(t, f.0, DepositOutcome::Forgone);
-                self.end_episode(id, false);
+                (DepositOutcome::Forgone, Outcome::AdmissionForgone)
+            };
+            self.recorder.deposit(t, f.0, outcome);
+            if let Some(tr) = self.trace.as_deref_mut() {
+                tr.outcome(id, traced);
+            }
+            match outcome {
+                DepositOutcome::Delayed => self.raise_deposit_at_home(id, f, t + deposit.delay_days * DAY),
+                DepositOutcome::Forgone => self.end_episode(id, false),
             }
             true
         }
@@ -260,6 +267,7 @@ pub(crate) mod run {
         use crate::metrics::{RunOutput, Scope};
         use crate::scenario::{Scenario, Tier};
         use crate::testing::{facility, region};
+        use crate::trace::Outcome;
         use crate::world::World;
 
         /// 60 days of 2,000 residents next to a county hospital that treats
@@ -290,6 +298,8 @@ pub(crate) mod run {
             for row in rows.iter().filter(|r| !r.admission.is_nan()) {
                 by_group[residents.all[row.resident as usize].income_group()] += 1;
             }
+            let forgone_rows = rows.iter().filter(|r| r.outcome == Outcome::AdmissionForgone).count();
+            assert_eq!(Some(forgone_rows as f64), out.get(Scope::System, "admissions_forgone"));
             (by_group, out)
         }
 
@@ -312,6 +322,11 @@ pub(crate) mod run {
             );
             // The rich always pay: the same patients, admitted all the same.
             assert_eq!(with[1], without[1], "rich admissions");
+            eprintln!(
+                "60 days, 2,000 residents: admissions poor {} -> {}, rich {} -> {} (deposit -> settled); \
+                 forgone {forgone}, delayed {delayed}",
+                with[0], without[0], with[1], without[1]
+            );
             assert_eq!(
                 out.get(Scope::Tier(Tier::County), "admissions_forgone"),
                 Some(forgone),

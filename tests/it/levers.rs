@@ -925,6 +925,10 @@ per_capita_year = 500
 threshold = 2000
 bands = [{ above = 2000, rate = 0.5 }, { above = 6000, rate = 0.8 }]
 cap = 5000
+
+[deposit]
+cannot_pay = { low = 0.4 }
+delay_days = 2
 "#
         .into(),
         facilities: NEAR_RMC.into(),
@@ -938,6 +942,7 @@ fn everything_on_conserves_visits_episodes_beds_and_money() {
     let world = World::new(&s);
     let mut admitted = 0;
     let mut transferred = 0;
+    let mut deterred = 0.0;
     for rep in 0..s.replications {
         let out = engine::run(&world, rep);
         let l = out.ledger;
@@ -977,6 +982,8 @@ fn everything_on_conserves_visits_episodes_beds_and_money() {
         assert!(l.visits_left > 0, "replication {rep}: patience never ran out");
         admitted += l.admissions;
         transferred += l.transfers;
+        deterred += out.get(Scope::System, "admissions_forgone").expect("forgone")
+            + out.get(Scope::System, "admissions_delayed").expect("delayed");
         let cost = out.get(Scope::System, "cost_total").expect("cost_total");
         assert!(cost >= 0.0, "replication {rep}: cost_total {cost}");
         // Occupancy is a ratio of float time integrals: a ward full all run
@@ -1005,8 +1012,8 @@ fn everything_on_conserves_visits_episodes_beds_and_money() {
     }
     // The scenario must exercise what it claims to.
     assert!(
-        admitted > 0 && transferred > 0,
-        "admissions {admitted}, transfers {transferred}"
+        admitted > 0 && transferred > 0 && deterred > 0.0,
+        "admissions {admitted}, transfers {transferred}, forgone or delayed for a deposit {deterred}"
     );
 }
 
