@@ -139,6 +139,8 @@ pub struct MetricDef {
     pub budget: bool,
     /// Reported only when the scenario has an `[outcome]` model.
     pub outcome_model: bool,
+    /// Reported only when the scenario has `[drugs]` (at every scope).
+    pub drugs: bool,
 }
 
 impl MetricDef {
@@ -175,6 +177,10 @@ impl MetricDef {
         }
     }
 
+    const fn drugs(self) -> MetricDef {
+        MetricDef { drugs: true, ..self }
+    }
+
     const fn alias(self, aliases: &'static [&'static str]) -> MetricDef {
         MetricDef { aliases, ..self }
     }
@@ -195,6 +201,7 @@ const fn m(name: &'static str, scopes: Scopes, unit: Unit, aggregate: Aggregate,
         signed: false,
         budget: false,
         outcome_model: false,
+        drugs: false,
     }
 }
 
@@ -273,6 +280,9 @@ catalogue! {
     InpatientCost = m("inpatient_cost", SITE, Cny, Sum, "Price billed for stays");
     Fund = m("fund", SITE, Cny, Sum, "Paid by the fund");
     Oop = m("oop", SITE, Cny, Sum, "Paid out of pocket");
+    Revenue = m("revenue", ALL_SITES, Cny, Sum, "Facility revenue").drugs();
+    MarkupForgone = m("markup_forgone", ALL_SITES, Cny, Sum, "Drug markup forgone").drugs();
+    GovernmentCompensation = m("government_compensation", ALL_SITES, Cny, Sum, "Government compensation").drugs();
     Transfers = m("transfers", SYSTEM, Count, Sum, "Transfers");
     ReferralsUp = m("referrals_up", SYSTEM, Count, Sum, "Referrals up");
     ReferralsDown = m("referrals_down", SYSTEM, Count, Sum, "Referrals down");

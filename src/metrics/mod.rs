@@ -10,7 +10,12 @@
 //! whole cents (price and fund part rounded to the cent, the patient's
 //! part the difference), so the tier, system and alliance totals are
 //! integer sums of the facilities' and equal them exactly. Per-episode
-//! figures (`cost_per_episode`) follow episodes instead and say so.
+//! figures (`cost_per_episode`) follow episodes instead and say so. With
+//! `[drugs]` the markup forgone and the government's compensation are
+//! booked the same way beside each bill, and a facility's revenue is its
+//! price billed plus its compensation, in cents. [`Books`] keep the same
+//! money per year and facility, warm-up included, as the engine computed
+//! it, for conservation checks.
 
 use hdrhistogram::Histogram;
 
@@ -134,6 +139,78 @@ pub struct Ledger {
     pub min_wait_minutes: f64,
 }
 
+/// One bill as the engine split it \[CNY\], for [`Recorder::bill`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Bill {
+    /// The price billed (after any zero-markup reform).
+    pub price: f64,
+    /// Paid by the fund.
+    pub fund: f64,
+    /// Paid by the serious-illness payer.
+    pub serious_illness: f64,
+    /// Paid by the patient, after both payers.
+    pub patient: f64,
+    /// The drug markup the facility forgoes on it (`[drugs]`).
+    pub markup_forgone: f64,
+    /// Paid by the government to the facility for the markup forgone.
+    pub compensation: f64,
+    /// A stay (true) or an outpatient consultation.
+    pub inpatient: bool,
+    /// The patient's medical community.
+    pub alliance: u32,
+}
+
+/// One facility's money over one year \[CNY\], each payer's part as the
+/// engine computed it (not derived here), so conservation can be checked:
+/// `price` = `fund` + `serious_illness` + `patient` and `revenue` =
+/// `price` + `compensation`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Account {
+    /// Prices billed.
+    pub price: f64,
+    /// Paid by the fund.
+    pub fund: f64,
+    /// Paid by the serious-illness payer.
+    pub serious_illness: f64,
+    /// Paid by patients.
+    pub patient: f64,
+    /// Drug markup forgone.
+    pub markup_forgone: f64,
+    /// Government compensation.
+    pub compensation: f64,
+    /// What the facility received: every payer and the government.
+    pub revenue: f64,
+}
+
+/// Accounts per 365-day year of the run and facility, warm-up included.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Books {
+    /// `years[y][f]`: facility `f` in year `y` (a year with no bill yet
+    /// is still there when a later one has bills).
+    pub years: Vec<Vec<Account>>,
+}
+
+impl Books {
+    /// Books a bill billed at `t` at facility `f` of `facilities`.
+    fn book(&mut self, t: f64, f: u32, facilities: usize, b: &Bill) {
+        let year = (t / YEAR_MINUTES).floor() as usize;
+        if self.years.len() <= year {
+            self.years.resize(year + 1, vec![Account::default(); facilities]);
+        }
+        let a = &mut self.years[year][f as usize];
+        a.price += b.price;
+        a.fund += b.fund;
+        a.serious_illness += b.serious_illness;
+        a.patient += b.patient;
+        a.markup_forgone += b.markup_forgone;
+        a.compensation += b.compensation;
+        a.revenue += b.fund + b.serious_illness + b.patient + b.compensation;
+    }
+}
+
+/// Minutes in the 365-day years that caps and payers restart on.
+const YEAR_MINUTES: f64 = 365.0 * 1440.0;
+
 /// Everything one replication produced.
 #[derive(Clone, Debug)]
 pub struct RunOutput {
@@ -145,6 +222,8 @@ pub struct RunOutput {
     pub daily: Vec<DailyRow>,
     /// Conservation counts.
     pub ledger: Ledger,
+    /// Money per year and facility.
+    pub books: Books,
 }
 
 impl RunOutput {
@@ -242,6 +321,8 @@ totals! {
         fund: i64,
         serious_illness: i64,
         oop: i64,
+        markup_forgone: i64,
+        compensation: i64,
     }
 }
 
@@ -406,6 +487,8 @@ pub struct Recorder {
     system: SystemAcc,
     /// Conservation counts, warm-up included.
     pub ledger: Ledger,
+    /// Money per year and facility, warm-up included.
+    books: Books,
 }
 
 impl Recorder {
@@ -433,6 +516,7 @@ impl Recorder {
                 min_wait_minutes: f64::INFINITY,
                 ..Ledger::default()
             },
+            books: Books::default(),
         }
     }
 
@@ -550,16 +634,15 @@ impl Recorder {
         }
     }
 
-    /// A bill at `f`: an outpatient consultation (`inpatient` false) or a
-    /// stay, of which the fund paid `fund` and the serious-illness payer
-    /// `serious`, the patient the rest; `alliance` is the patient's
-    /// medical community.
-    #[allow(clippy::too_many_arguments)]
-    pub fn bill(&mut self, t: f64, f: u32, price: f64, fund: f64, serious: f64, inpatient: bool, alliance: u32) {
+    /// A bill at `f` at `t`: an outpatient consultation or a stay, split
+    /// between the payers, with the markup it forgoes.
+    pub fn bill(&mut self, t: f64, f: u32, b: &Bill) {
+        let (price, fund, serious) = (b.price, b.fund, b.serious_illness);
         self.ledger.price_total += price;
         self.ledger.fund_total += fund;
         self.ledger.serious_illness_total += serious;
         self.ledger.oop_total += price - fund - serious;
+        self.books.book(t, f, self.facilities.len(), b);
         if self.measured(t) {
             let (price, fund, serious) = (cents(price), cents(fund), cents(serious));
             let acc = &mut self.facilities[f as usize];
@@ -567,10 +650,12 @@ impl Recorder {
             acc.n.fund += fund;
             acc.n.serious_illness += serious;
             acc.n.oop += price - fund - serious;
-            if inpatient {
+            acc.n.markup_forgone += cents(b.markup_forgone);
+            acc.n.compensation += cents(b.compensation);
+            if b.inpatient {
                 acc.n.inpatient_cost += price;
             }
-            self.system.alliance_fund[alliance as usize] += fund;
+            self.system.alliance_fund[b.alliance as usize] += fund;
         }
     }
 
@@ -742,6 +827,7 @@ impl Recorder {
         let tiers = self.tier_totals(world);
         let budget = world.scenario.budget.map(|b| b.per_capita_year);
         let outcome = world.scenario.outcome;
+        let drugs = world.scenario.drugs.is_some();
         let mut metrics = Vec::new();
         let mut push = |scope: Scope, d: &catalogue::MetricDef, value: Option<f64>| {
             let value = value.unwrap_or_else(|| panic!("the recorder has no value of `{}` at {scope:?}", d.name));
@@ -751,8 +837,11 @@ impl Recorder {
                 value,
             });
         };
-        let reported =
-            |d: &&catalogue::MetricDef| (!d.budget || budget.is_some()) && (!d.outcome_model || outcome.is_some());
+        // Metrics of a lever that is off are left out, not reported as 0,
+        // so a scenario without the lever writes what it wrote before.
+        let reported = |d: &&catalogue::MetricDef| {
+            (!d.budget || budget.is_some()) && (!d.outcome_model || outcome.is_some()) && (!d.drugs || drugs)
+        };
         for d in catalogue::at(ScopeKind::System).filter(reported) {
             push(Scope::System, d, self.system_value(d.id, world, &tiers, minutes));
         }
@@ -761,7 +850,7 @@ impl Recorder {
                 self.system.first_contact[tier as usize] as f64,
                 self.system.episodes as f64,
             );
-            for d in catalogue::at(ScopeKind::Tier) {
+            for d in catalogue::at(ScopeKind::Tier).filter(reported) {
                 let value = match d.id {
                     M::FirstContactShare => Some(first),
                     id => facility_value(id, &tiers[tier as usize], minutes),
@@ -770,7 +859,7 @@ impl Recorder {
             }
         }
         for (i, acc) in self.facilities.iter().enumerate() {
-            for d in catalogue::at(ScopeKind::Facility) {
+            for d in catalogue::at(ScopeKind::Facility).filter(reported) {
                 push(Scope::Facility(i as u32), d, facility_value(d.id, acc, minutes));
             }
         }
@@ -787,6 +876,7 @@ impl Recorder {
             metrics,
             daily: self.daily,
             ledger: self.ledger,
+            books: self.books,
         }
     }
 
@@ -839,6 +929,9 @@ impl Recorder {
             M::OopTotal => money(|t| t.oop),
             M::SeriousIllnessPaid => money(|t| t.serious_illness),
             M::SeriousIllnessBeneficiaries => s.serious_illness_beneficiaries as f64,
+            M::Revenue => money(|t| t.cost + t.compensation),
+            M::MarkupForgone => money(|t| t.markup_forgone),
+            M::GovernmentCompensation => money(|t| t.compensation),
             M::ContractAdherence => ratio(s.contract_adherent as f64, s.contract_visits as f64),
             M::Admissions => total(|t| t.admissions),
             M::Transfers => total(|t| t.transfers_out),
@@ -956,6 +1049,9 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::Fund => cny(t.fund),
         M::Oop => cny(t.oop),
         M::SeriousIllnessPaid => cny(t.serious_illness),
+        M::Revenue => cny(t.cost + t.compensation),
+        M::MarkupForgone => cny(t.markup_forgone),
+        M::GovernmentCompensation => cny(t.compensation),
         _ => return None,
     })
 }
