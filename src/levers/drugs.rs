@@ -229,6 +229,23 @@ pub(crate) mod run {
             assert!((m.compensation - 0.8 * (300.0 - visit)).abs() < 1e-9, "{m:?}");
         }
 
+        /// Defect (#13): the choice must weigh the price billed. A mild
+        /// county visit, half reimbursed, costs the patient half the
+        /// lowered price.
+        #[test]
+        fn the_choice_weighs_the_lowered_price() {
+            use crate::levers::payment::run::Payment;
+            use crate::scenario::{Scheme, Severity};
+            let oop = |w: &World| {
+                Payment::new(w, 1)
+                    .episode(Scheme::Resident, FacilityId(0), Severity::Mild, false)
+                    .oop(f64::INFINITY)
+            };
+            assert_eq!(oop(&county("")), 150.0);
+            let lowered = 0.5 * (150.0 + 150.0 / 1.15);
+            assert!((oop(&county("\"county\"")) - lowered).abs() < 1e-9);
+        }
+
         /// The shares and markups alone change no price: only the reform does.
         #[test]
         fn without_the_reform_prices_are_the_listed_ones() {

@@ -11,9 +11,11 @@
 //! part the difference), so the tier, system and alliance totals are
 //! integer sums of the facilities' and equal them exactly. Per-episode
 //! figures (`cost_per_episode`) follow episodes instead and say so. With
-//! `[drugs]` the markup forgone and the government's compensation are
-//! booked the same way beside each bill, and a facility's revenue is its
-//! price billed plus its compensation, in cents. [`Books`] keep the same
+//! `[drugs]` the markup forgone is booked the same way beside each bill;
+//! the government's compensation is the compensation share of a
+//! facility's markup forgone, rounded to the cent once per facility (not
+//! per bill, whose roundings would drift from that share), and a
+//! facility's revenue is its price billed plus its compensation. [`Books`] keep the same
 //! money per year and facility, warm-up included, as the engine computed
 //! it, for conservation checks.
 
@@ -481,6 +483,8 @@ pub struct Recorder {
     facility_tier: Vec<Tier>,
     facility_region: Vec<RegionId>,
     outcome: Option<OutcomeModel>,
+    /// `[drugs] compensation`: the government's share of the markup forgone.
+    compensation_share: f64,
     facilities: Vec<FacilityAcc>,
     today: [DayAcc; 4],
     daily: Vec<DailyRow>,
@@ -504,6 +508,7 @@ impl Recorder {
             facility_tier: world.facilities.iter().map(|f| f.tier).collect(),
             facility_region: world.facilities.iter().map(|f| f.region).collect(),
             outcome: world.scenario.outcome,
+            compensation_share: world.scenario.drugs.map_or(0.0, |d| d.compensation),
             facilities,
             today: [DayAcc::default(); 4],
             daily: Vec::new(),
@@ -651,7 +656,6 @@ impl Recorder {
             acc.n.serious_illness += serious;
             acc.n.oop += price - fund - serious;
             acc.n.markup_forgone += cents(b.markup_forgone);
-            acc.n.compensation += cents(b.compensation);
             if b.inpatient {
                 acc.n.inpatient_cost += price;
             }
@@ -823,6 +827,9 @@ impl Recorder {
             for i in &mut acc.levels {
                 i.set(horizon, i.level, warm);
             }
+        }
+        for acc in &mut self.facilities {
+            acc.n.compensation = (self.compensation_share * acc.n.markup_forgone as f64).round() as i64;
         }
         let tiers = self.tier_totals(world);
         let budget = world.scenario.budget.map(|b| b.per_capita_year);
