@@ -161,7 +161,8 @@ pub struct FacilityInfo {
     pub service: [Sampler; 4],
     /// Mean service minutes over the severity mix (for `live` wait beliefs).
     pub mean_service_minutes: f64,
-    /// Outpatient price per severity \[CNY\].
+    /// Outpatient price per severity as billed \[CNY\]: the listed price,
+    /// at a zero-markup tier with its drugs at cost ([`crate::levers::drugs`]).
     pub price: [f64; 4],
     /// Where a patient of each severity it cannot treat is referred: the
     /// partner if it can treat them, else the nearest facility that can.
@@ -170,8 +171,11 @@ pub struct FacilityInfo {
     pub partner: Option<FacilityId>,
     /// Inpatient beds.
     pub beds: u32,
-    /// Price of an inpatient day \[CNY\].
+    /// Price of an inpatient day as billed \[CNY\] (as `price`).
     pub bed_day_price: f64,
+    /// Drug markup forgone per CNY billed: listed - billed = billed x
+    /// this; 0 away from the zero-markup tiers.
+    pub markup_forgone_per_billed: f64,
     /// Length-of-stay samplers per severity \[days\].
     pub los_days: [Sampler; 4],
     /// Medical community.
@@ -284,11 +288,12 @@ fn facility_infos(scenario: &Scenario) -> PerFacility<FacilityInfo> {
             discipline: f.discipline,
             service: f.service.map(Sampler::new),
             mean_service_minutes: (0..4).map(|s| mix[s] * f.service[s].mean_minutes()).sum(),
-            price: f.outpatient_price,
+            price: f.outpatient_price.map(|p| billed(scenario, f.tier, p)),
             refer_to: [None; 4],
             partner: f.partner,
             beds: f.beds,
-            bed_day_price: f.bed_day_price,
+            bed_day_price: billed(scenario, f.tier, f.bed_day_price),
+            markup_forgone_per_billed: scenario.drugs.map_or(0.0, |d| d.forgone_per_billed(f.tier)),
             los_days: f
                 .los_days
                 .map(|mean_minutes| Sampler::new(ServiceDist::Lognormal { mean_minutes, cv })),
@@ -296,6 +301,12 @@ fn facility_infos(scenario: &Scenario) -> PerFacility<FacilityInfo> {
             tele: tele.contains(&FacilityId(i as u32)),
         })
         .collect()
+}
+
+/// A listed price at `tier` as billed: the zero-markup reform applied once
+/// here, so bills and the choice's expected costs cannot miss it.
+fn billed(scenario: &Scenario, tier: Tier, listed: f64) -> f64 {
+    scenario.drugs.map_or(listed, |d| d.billed(tier, listed))
 }
 
 /// Where each facility refers the severities it cannot treat: the partner

@@ -58,8 +58,8 @@
 //!    `beliefs::learn_wait` (no draw).
 //! 5. Service end (`Sim::on_service_end`) and discharge: the doctor is
 //!    freed (`emergency::emergency_doctor_freed` in a department), then
-//!    `payment::charge` (with `serious_illness::serious_illness_pays`;
-//!    no draw), then referral up (travel from
+//!    `payment::charge` (with `serious_illness::serious_illness_pays`
+//!    and `drugs::drug_markup`; no draw), then referral up (travel from
 //!    `emergency::referral_travel_minutes`, no draw), follow-up or
 //!    admission (`inpatient`, one admission uniform; for an admitted
 //!    patient then `deposit::deposit_sends_home`: one deposit uniform

@@ -3,7 +3,7 @@
 //!
 //! The levers are the reform instruments of the README's "Policy levers"
 //! section; `docs/model.md` describes the processes behind each of them
-//! (Payment with serious-illness insurance, Telemedicine, Admission, Admission deposits, Follow-ups and down-referral, Doctor
+//! (Payment with serious-illness insurance and zero drug markup, Telemedicine, Admission, Admission deposits, Follow-ups and down-referral, Doctor
 //! rotation, Regional center layouts, Global budgets).
 //!
 //! # What a lever file holds
@@ -53,6 +53,7 @@
 pub mod budget;
 pub mod contract;
 pub mod deposit;
+pub mod drugs;
 pub mod emergency;
 pub mod inpatient;
 pub mod layout;

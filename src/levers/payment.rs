@@ -194,6 +194,7 @@ pub(crate) mod run {
 
     use crate::engine::Sim;
     use crate::engine::state::Kind;
+    use crate::metrics::Bill;
     use crate::policy::{self, Care};
     use crate::scenario::{FacilityId, Scheme, Severity};
     use crate::world::{PerFacility, World};
@@ -431,10 +432,12 @@ pub(crate) mod run {
             self.payment.episode(scheme, f, s, raised).oop(room)
         }
 
-        /// Hook at service end and discharge: bills `price` for care at `f` to
-        /// the episode's resident, within what the yearly cap leaves; the
-        /// serious-illness payer takes its part of the patient's
-        /// (`serious_illness_pays`, no draw); records it.
+        /// Hook at service end and discharge: bills `price` (as billed,
+        /// after any zero-markup reform) for care at `f` to the episode's
+        /// resident, within what the yearly cap leaves; the serious-illness
+        /// payer takes its part of the patient's (`serious_illness_pays`,
+        /// no draw); records it with the markup it forgoes and the
+        /// government's compensation (`drug_markup`, no draw).
         pub(crate) fn charge(&mut self, id: u32, f: FacilityId, care: Care, price: f64, t: f64) {
             let ep = *self.episodes.get(id);
             let r = self.residents.all[ep.resident as usize];
@@ -455,9 +458,18 @@ pub(crate) mod run {
             }
             let serious = self.serious_illness_pays(ep.resident, pay.oop, t);
             let oop = pay.oop - serious;
-            let alliance = self.world.settlements[r.settlement as usize].alliance.0;
-            self.recorder
-                .bill(t, f.0, price, pay.fund, serious, care == Care::Inpatient, alliance);
+            let markup = self.drug_markup(f, price);
+            let bill = Bill {
+                price,
+                fund: pay.fund,
+                serious_illness: serious,
+                patient: oop,
+                markup_forgone: markup.forgone,
+                compensation: markup.compensation,
+                inpatient: care == Care::Inpatient,
+                alliance: self.world.settlements[r.settlement as usize].alliance.0,
+            };
+            self.recorder.bill(t, f.0, &bill);
             if let Some(tr) = self.trace.as_deref_mut() {
                 tr.paid(id, pay.fund, oop);
             }

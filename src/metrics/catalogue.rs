@@ -135,12 +135,23 @@ pub struct MetricDef {
     pub aggregate: Aggregate,
     /// May be negative (a surplus) although its unit is not.
     pub signed: bool,
-    /// Reported only when the scenario has a `[budget]`.
-    pub budget: bool,
-    /// Reported only when the scenario has an `[outcome]` model.
-    pub outcome_model: bool,
-    /// Reported only when the scenario has a `[deposit]` section.
-    pub deposit: bool,
+    /// The scenario section without which it is not reported (a lever
+    /// that is off writes no rows of zeros); `None`: always reported.
+    pub needs: Option<Needs>,
+}
+
+/// A scenario section some metrics need: without it they are left out of
+/// every table, so a scenario without the lever writes what it wrote before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// `[budget]`.
+    Budget,
+    /// `[outcome]`.
+    OutcomeModel,
+    /// `[deposit]`.
+    Deposit,
+    /// `[drugs]`.
+    Drugs,
 }
 
 impl MetricDef {
@@ -166,19 +177,11 @@ impl MetricDef {
         MetricDef { signed: true, ..self }
     }
 
-    const fn budget(self) -> MetricDef {
-        MetricDef { budget: true, ..self }
-    }
-
-    const fn outcome_model(self) -> MetricDef {
+    const fn needs(self, section: Needs) -> MetricDef {
         MetricDef {
-            outcome_model: true,
+            needs: Some(section),
             ..self
         }
-    }
-
-    const fn deposit(self) -> MetricDef {
-        MetricDef { deposit: true, ..self }
     }
 
     const fn alias(self, aliases: &'static [&'static str]) -> MetricDef {
@@ -199,9 +202,7 @@ const fn m(name: &'static str, scopes: Scopes, unit: Unit, aggregate: Aggregate,
         label,
         aggregate,
         signed: false,
-        budget: false,
-        outcome_model: false,
-        deposit: false,
+        needs: None,
     }
 }
 
@@ -276,12 +277,15 @@ catalogue! {
     Boarded = m("boarded", SITE, Count, Sum, "Admissions that waited for a bed");
     BoardingMeanMinutes = m("boarding_mean_minutes", SITE, Minutes, Pooled, "Mean wait for a bed");
     TransfersOut = m("transfers_out", SITE, Count, Sum, "Transfers out");
-    AdmissionsForgone = m("admissions_forgone", ALL_SITES, Count, Sum, "Admissions forgone for a deposit").deposit();
-    AdmissionsDelayed = m("admissions_delayed", ALL_SITES, Count, Sum, "Admissions delayed for a deposit").deposit();
+    AdmissionsForgone = m("admissions_forgone", ALL_SITES, Count, Sum, "Admissions forgone for a deposit").needs(Needs::Deposit);
+    AdmissionsDelayed = m("admissions_delayed", ALL_SITES, Count, Sum, "Admissions delayed for a deposit").needs(Needs::Deposit);
     Cost = m("cost", SITE, Cny, Sum, "Price billed");
     InpatientCost = m("inpatient_cost", SITE, Cny, Sum, "Price billed for stays");
     Fund = m("fund", SITE, Cny, Sum, "Paid by the fund");
     Oop = m("oop", SITE, Cny, Sum, "Paid out of pocket");
+    Revenue = m("revenue", ALL_SITES, Cny, Sum, "Facility revenue").needs(Needs::Drugs);
+    MarkupForgone = m("markup_forgone", ALL_SITES, Cny, Sum, "Drug markup forgone").needs(Needs::Drugs);
+    GovernmentCompensation = m("government_compensation", ALL_SITES, Cny, Sum, "Government compensation").needs(Needs::Drugs);
     Transfers = m("transfers", SYSTEM, Count, Sum, "Transfers");
     ReferralsUp = m("referrals_up", SYSTEM, Count, Sum, "Referrals up");
     ReferralsDown = m("referrals_down", SYSTEM, Count, Sum, "Referrals down");
@@ -298,14 +302,14 @@ catalogue! {
     TimeToCareCriticalMeanMinutes = m("time_to_care_critical_mean_minutes", SYSTEM, Minutes, Own, "Time to capable care, critical");
     TimeToCareCriticalP50Minutes = m("time_to_care_critical_p50_minutes", SYSTEM, Minutes, Own, "Median time to capable care, critical");
     TimeToCareCriticalP90Minutes = m("time_to_care_critical_p90_minutes", SYSTEM, Minutes, Own, "90th percentile time to capable care, critical");
-    PoorOutcomes = m("poor_outcomes", SYSTEM, Count, Own, "Expected poor outcomes").units("expected episodes").outcome_model();
-    PoorOutcomesPer10k = m("poor_outcomes_per_10k", SYSTEM, Number, Own, "Poor outcomes per 10,000 severe and critical episodes").units("per 10,000 episodes").outcome_model();
-    BudgetTotal = m("budget_total", SYSTEM, Cny, Sum, "Global budget").budget();
-    BudgetFundSpent = m("budget_fund_spent", SYSTEM, Cny, Sum, "Budget spent by the fund").budget();
-    BudgetSurplus = m("budget_surplus", SYSTEM, Cny, Sum, "Budget surplus").budget().signed();
-    Budget = m("budget", ALLIANCE, Cny, Own, "Budget").budget();
-    FundSpent = m("fund_spent", ALLIANCE, Cny, Own, "Spent by the fund").budget();
-    Surplus = m("surplus", ALLIANCE, Cny, Own, "Surplus").budget().signed();
+    PoorOutcomes = m("poor_outcomes", SYSTEM, Count, Own, "Expected poor outcomes").units("expected episodes").needs(Needs::OutcomeModel);
+    PoorOutcomesPer10k = m("poor_outcomes_per_10k", SYSTEM, Number, Own, "Poor outcomes per 10,000 severe and critical episodes").units("per 10,000 episodes").needs(Needs::OutcomeModel);
+    BudgetTotal = m("budget_total", SYSTEM, Cny, Sum, "Global budget").needs(Needs::Budget);
+    BudgetFundSpent = m("budget_fund_spent", SYSTEM, Cny, Sum, "Budget spent by the fund").needs(Needs::Budget);
+    BudgetSurplus = m("budget_surplus", SYSTEM, Cny, Sum, "Budget surplus").needs(Needs::Budget).signed();
+    Budget = m("budget", ALLIANCE, Cny, Own, "Budget").needs(Needs::Budget);
+    FundSpent = m("fund_spent", ALLIANCE, Cny, Own, "Spent by the fund").needs(Needs::Budget);
+    Surplus = m("surplus", ALLIANCE, Cny, Own, "Surplus").needs(Needs::Budget).signed();
 }
 
 impl MetricId {

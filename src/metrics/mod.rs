@@ -10,7 +10,14 @@
 //! whole cents (price and fund part rounded to the cent, the patient's
 //! part the difference), so the tier, system and alliance totals are
 //! integer sums of the facilities' and equal them exactly. Per-episode
-//! figures (`cost_per_episode`) follow episodes instead and say so.
+//! figures (`cost_per_episode`) follow episodes instead and say so. With
+//! `[drugs]` the markup forgone is booked the same way beside each bill;
+//! the government's compensation is the compensation share of a
+//! facility's markup forgone, rounded to the cent once per facility (not
+//! per bill, whose roundings would drift from that share), and a
+//! facility's revenue is its price billed plus its compensation. [`Books`] keep the same
+//! money per year and facility, warm-up included, as the engine computed
+//! it, for conservation checks.
 
 use hdrhistogram::Histogram;
 
@@ -134,6 +141,78 @@ pub struct Ledger {
     pub min_wait_minutes: f64,
 }
 
+/// One bill as the engine split it \[CNY\], for [`Recorder::bill`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Bill {
+    /// The price billed (after any zero-markup reform).
+    pub price: f64,
+    /// Paid by the fund.
+    pub fund: f64,
+    /// Paid by the serious-illness payer.
+    pub serious_illness: f64,
+    /// Paid by the patient, after both payers.
+    pub patient: f64,
+    /// The drug markup the facility forgoes on it (`[drugs]`).
+    pub markup_forgone: f64,
+    /// Paid by the government to the facility for the markup forgone.
+    pub compensation: f64,
+    /// A stay (true) or an outpatient consultation.
+    pub inpatient: bool,
+    /// The patient's medical community.
+    pub alliance: u32,
+}
+
+/// One facility's money over one year \[CNY\], each payer's part as the
+/// engine computed it (not derived here), so conservation can be checked:
+/// `price` = `fund` + `serious_illness` + `patient` and `revenue` =
+/// `price` + `compensation`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Account {
+    /// Prices billed.
+    pub price: f64,
+    /// Paid by the fund.
+    pub fund: f64,
+    /// Paid by the serious-illness payer.
+    pub serious_illness: f64,
+    /// Paid by patients.
+    pub patient: f64,
+    /// Drug markup forgone.
+    pub markup_forgone: f64,
+    /// Government compensation.
+    pub compensation: f64,
+    /// What the facility received: every payer and the government.
+    pub revenue: f64,
+}
+
+/// Accounts per 365-day year of the run and facility, warm-up included.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Books {
+    /// `years[y][f]`: facility `f` in year `y` (a year with no bill yet
+    /// is still there when a later one has bills).
+    pub years: Vec<Vec<Account>>,
+}
+
+impl Books {
+    /// Books a bill billed at `t` at facility `f` of `facilities`.
+    fn book(&mut self, t: f64, f: u32, facilities: usize, b: &Bill) {
+        let year = (t / YEAR_MINUTES).floor() as usize;
+        if self.years.len() <= year {
+            self.years.resize(year + 1, vec![Account::default(); facilities]);
+        }
+        let a = &mut self.years[year][f as usize];
+        a.price += b.price;
+        a.fund += b.fund;
+        a.serious_illness += b.serious_illness;
+        a.patient += b.patient;
+        a.markup_forgone += b.markup_forgone;
+        a.compensation += b.compensation;
+        a.revenue += b.fund + b.serious_illness + b.patient + b.compensation;
+    }
+}
+
+/// Minutes in the 365-day years that caps and payers restart on.
+const YEAR_MINUTES: f64 = 365.0 * 1440.0;
+
 /// Everything one replication produced.
 #[derive(Clone, Debug)]
 pub struct RunOutput {
@@ -145,6 +224,8 @@ pub struct RunOutput {
     pub daily: Vec<DailyRow>,
     /// Conservation counts.
     pub ledger: Ledger,
+    /// Money per year and facility.
+    pub books: Books,
 }
 
 impl RunOutput {
@@ -244,6 +325,8 @@ totals! {
         fund: i64,
         serious_illness: i64,
         oop: i64,
+        markup_forgone: i64,
+        compensation: i64,
     }
 }
 
@@ -414,12 +497,16 @@ pub struct Recorder {
     facility_tier: Vec<Tier>,
     facility_region: Vec<RegionId>,
     outcome: Option<OutcomeModel>,
+    /// `[drugs] compensation`: the government's share of the markup forgone.
+    compensation_share: f64,
     facilities: Vec<FacilityAcc>,
     today: [DayAcc; 4],
     daily: Vec<DailyRow>,
     system: SystemAcc,
     /// Conservation counts, warm-up included.
     pub ledger: Ledger,
+    /// Money per year and facility, warm-up included.
+    books: Books,
 }
 
 impl Recorder {
@@ -435,6 +522,7 @@ impl Recorder {
             facility_tier: world.facilities.iter().map(|f| f.tier).collect(),
             facility_region: world.facilities.iter().map(|f| f.region).collect(),
             outcome: world.scenario.outcome,
+            compensation_share: world.scenario.drugs.map_or(0.0, |d| d.compensation),
             facilities,
             today: [DayAcc::default(); 4],
             daily: Vec::new(),
@@ -447,6 +535,7 @@ impl Recorder {
                 min_wait_minutes: f64::INFINITY,
                 ..Ledger::default()
             },
+            books: Books::default(),
         }
     }
 
@@ -564,16 +653,15 @@ impl Recorder {
         }
     }
 
-    /// A bill at `f`: an outpatient consultation (`inpatient` false) or a
-    /// stay, of which the fund paid `fund` and the serious-illness payer
-    /// `serious`, the patient the rest; `alliance` is the patient's
-    /// medical community.
-    #[allow(clippy::too_many_arguments)]
-    pub fn bill(&mut self, t: f64, f: u32, price: f64, fund: f64, serious: f64, inpatient: bool, alliance: u32) {
+    /// A bill at `f` at `t`: an outpatient consultation or a stay, split
+    /// between the payers, with the markup it forgoes.
+    pub fn bill(&mut self, t: f64, f: u32, b: &Bill) {
+        let (price, fund, serious) = (b.price, b.fund, b.serious_illness);
         self.ledger.price_total += price;
         self.ledger.fund_total += fund;
         self.ledger.serious_illness_total += serious;
         self.ledger.oop_total += price - fund - serious;
+        self.books.book(t, f, self.facilities.len(), b);
         if self.measured(t) {
             let (price, fund, serious) = (cents(price), cents(fund), cents(serious));
             let acc = &mut self.facilities[f as usize];
@@ -581,10 +669,11 @@ impl Recorder {
             acc.n.fund += fund;
             acc.n.serious_illness += serious;
             acc.n.oop += price - fund - serious;
-            if inpatient {
+            acc.n.markup_forgone += cents(b.markup_forgone);
+            if b.inpatient {
                 acc.n.inpatient_cost += price;
             }
-            self.system.alliance_fund[alliance as usize] += fund;
+            self.system.alliance_fund[b.alliance as usize] += fund;
         }
     }
 
@@ -771,6 +860,9 @@ impl Recorder {
                 i.set(horizon, i.level, warm);
             }
         }
+        for acc in &mut self.facilities {
+            acc.n.compensation = (self.compensation_share * acc.n.markup_forgone as f64).round() as i64;
+        }
         let tiers = self.tier_totals(world);
         let budget = world.scenario.budget.map(|b| b.per_capita_year);
         let outcome = world.scenario.outcome;
@@ -783,9 +875,13 @@ impl Recorder {
                 value,
             });
         };
-        let deposit = world.scenario.deposit.is_some();
         let reported = |d: &&catalogue::MetricDef| {
-            (!d.budget || budget.is_some()) && (!d.outcome_model || outcome.is_some()) && (!d.deposit || deposit)
+            d.needs.is_none_or(|n| match n {
+                catalogue::Needs::Budget => budget.is_some(),
+                catalogue::Needs::OutcomeModel => outcome.is_some(),
+                catalogue::Needs::Deposit => world.scenario.deposit.is_some(),
+                catalogue::Needs::Drugs => world.scenario.drugs.is_some(),
+            })
         };
         for d in catalogue::at(ScopeKind::System).filter(reported) {
             push(Scope::System, d, self.system_value(d.id, world, &tiers, minutes));
@@ -821,6 +917,7 @@ impl Recorder {
             metrics,
             daily: self.daily,
             ledger: self.ledger,
+            books: self.books,
         }
     }
 
@@ -873,6 +970,9 @@ impl Recorder {
             M::OopTotal => money(|t| t.oop),
             M::SeriousIllnessPaid => money(|t| t.serious_illness),
             M::SeriousIllnessBeneficiaries => s.serious_illness_beneficiaries as f64,
+            M::Revenue => money(|t| t.cost + t.compensation),
+            M::MarkupForgone => money(|t| t.markup_forgone),
+            M::GovernmentCompensation => money(|t| t.compensation),
             M::ContractAdherence => ratio(s.contract_adherent as f64, s.contract_visits as f64),
             M::Admissions => total(|t| t.admissions),
             M::Transfers => total(|t| t.transfers_out),
@@ -994,6 +1094,9 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::Fund => cny(t.fund),
         M::Oop => cny(t.oop),
         M::SeriousIllnessPaid => cny(t.serious_illness),
+        M::Revenue => cny(t.cost + t.compensation),
+        M::MarkupForgone => cny(t.markup_forgone),
+        M::GovernmentCompensation => cny(t.compensation),
         _ => return None,
     })
 }

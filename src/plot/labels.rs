@@ -100,6 +100,12 @@ const KNOWN: &[(&[&str], &str)] = &[
     (&["travel", "speed_kmh"], "Travel speed (km/h)"),
     (&["travel", "detour_factor"], "Road detour factor"),
     (&["budget", "per_capita_year"], "Budget per resident and year (CNY)"),
+    (&["drugs", "share", TIER], "{Tier} drug share of prices (0-1)"),
+    (&["drugs", "markup", TIER], "{Tier} drug markup on cost (0.15 = 15%)"),
+    (
+        &["drugs", "compensation"],
+        "Government compensation of the markup forgone (0-1)",
+    ),
     (
         &["admission", "max_boarding_hours"],
         "Longest boarding before transfer (hours)",
@@ -186,6 +192,10 @@ mod tests {
             "Regional inpatient deductible (CNY)"
         );
         assert_eq!(axis_label("tiers.county.doctors"), "County doctors per facility");
+        assert_eq!(
+            axis_label("drugs.markup.county"),
+            "County drug markup on cost (0.15 = 15%)"
+        );
         assert_eq!(
             axis_label("tiers.village.outpatient_price.mild"),
             "Village outpatient price, mild (CNY)"

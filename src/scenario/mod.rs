@@ -22,6 +22,7 @@ use std::path::Path;
 pub use crate::levers::budget::Budget;
 pub use crate::levers::contract::{Contract, Target};
 pub use crate::levers::deposit::Deposit;
+pub use crate::levers::drugs::Drugs;
 pub use crate::levers::emergency::Emergency;
 pub use crate::levers::inpatient::Admission;
 pub use crate::levers::layout::Layouts;
@@ -311,6 +312,8 @@ scenario_with_levers! {
         budget => budget: Option<Budget>,
         /// Serious-illness insurance, a second payer; `None` when there is none.
         serious_illness => serious_illness: Option<SeriousIllness>,
+        /// Drug shares and markups of prices, the zero-markup reform; `None` when prices carry no drug markup.
+        drugs => drugs: Option<Drugs>,
         /// Poor outcomes from delays to capable care; `None` when not modelled.
         outcome => outcome: Option<OutcomeModel>,
         /// Emergency departments, any-hour emergencies and emergency referrals.

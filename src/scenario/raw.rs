@@ -16,6 +16,7 @@ use super::{Severity, Tier};
 pub use crate::levers::budget::RawBudget;
 pub use crate::levers::contract::RawContract;
 pub use crate::levers::deposit::RawDeposit;
+pub use crate::levers::drugs::RawDrugs;
 pub use crate::levers::emergency::RawEmergency;
 pub use crate::levers::inpatient::RawAdmission;
 pub use crate::levers::layout::RawLayout;
@@ -50,6 +51,7 @@ raw_section! {
         pub telemedicine: Option<RawTelemedicine>,
         pub budget: Option<RawBudget>,
         pub serious_illness: Option<RawSeriousIllness>,
+        pub drugs: Option<RawDrugs>,
         pub outcome: Option<RawOutcome>,
         pub emergency: Option<RawEmergency>,
         pub layout: Option<String>,

@@ -7,6 +7,7 @@ mod choice;
 mod cli;
 mod contract;
 mod determinism;
+mod drugs;
 mod ecosystem;
 mod emergency;
 mod frozen;
