@@ -9,6 +9,8 @@ use std::path::Path;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::compare::Row;
+use crate::compare::buys::Purchase;
+use crate::compare::fieller::Interval;
 use crate::plot::units;
 use crate::scenario::Scenario;
 
@@ -201,6 +203,63 @@ pub fn compare_cells(r: &Row) -> Vec<String> {
         ),
         effect_cell(r.standardised()),
     ]
+}
+
+/// An interval's end in money, infinite ends spelled out.
+fn money_end(x: f64) -> String {
+    if x.is_infinite() {
+        if x > 0.0 { "+inf" } else { "-inf" }.into()
+    } else {
+        cell("fund_total", x)
+    }
+}
+
+/// A Fieller set in words: a finite interval as "[a, b]", never an
+/// unbounded one written as if it were a number.
+pub fn interval_cell(set: &Interval) -> String {
+    match set {
+        Interval::Between(lo, hi) => format!("[{}, {}]", money_end(*lo), money_end(*hi)),
+        Interval::Outside(lo, hi) => format!("unbounded: <= {} or >= {}", money_end(*lo), money_end(*hi)),
+        Interval::Everything => "unbounded: any value".into(),
+        Interval::NotEstimable(why) => format!("not estimable: {why}"),
+    }
+}
+
+/// One purchase of a comparison as cells: what it buys, the fund's change,
+/// the effect's change, the ratio, its Fieller set and the verdict (the
+/// report and the terminal share it).
+pub fn buys_cells(p: &Purchase) -> Vec<String> {
+    let label = format!("fund {}", p.effect.per());
+    match &p.estimate {
+        Ok(e) => {
+            let unit = p.effect.metric().name();
+            vec![
+                label,
+                change_cell("fund_total", e.cost.mean),
+                format!("{} {}", change_cell(unit, e.effect.mean), p.effect.change()),
+                cell("fund_total", e.ratio),
+                interval_cell(&e.interval),
+                p.verdict(),
+            ]
+        }
+        Err(why) => vec![label, "-".into(), "-".into(), "-".into(), "-".into(), why.clone()],
+    }
+}
+
+/// The header of the purchases table.
+pub const BUYS_HEADER: [&str; 6] = [
+    "what the reform buys",
+    "fund_total change",
+    "effect change",
+    "ratio",
+    "95% interval (Fieller)",
+    "verdict",
+];
+
+/// The purchases table of a comparison.
+pub fn buys_table(purchases: &[Purchase]) -> Markup {
+    let body: Vec<Vec<String>> = purchases.iter().map(buys_cells).collect();
+    table(&BUYS_HEADER, &body)
 }
 
 /// The differences table of a comparison.
