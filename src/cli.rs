@@ -98,7 +98,7 @@ pub struct CompareArgs {
     pub baseline: PathBuf,
     /// Output folder of the reform run (made with the same seed).
     pub reform: PathBuf,
-    /// Where to write compare.csv, the chart and report.html
+    /// Where to write compare.csv, buys.csv, the chart and report.html
     /// [default: outputs/compare-<baseline folder>-vs-<reform folder>].
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -211,7 +211,9 @@ fn gains(values: &Values, effect: Effect) -> Option<BTreeMap<u32, f64>> {
 
 fn needs(effect: Effect) -> String {
     match effect {
-        Effect::GrassrootsContacts => "needs fund_total, episodes and first_contact_grassroots_share in both runs".into(),
+        Effect::GrassrootsContacts => {
+            "needs fund_total, episodes and first_contact_grassroots_share in both runs".into()
+        }
         Effect::PoorOutcomesAverted => "needs [outcome] in both runs".into(),
     }
 }
@@ -336,7 +338,11 @@ mod tests {
         assert_eq!(p[0].effect, Effect::GrassrootsContacts);
         assert!((e.ratio - 100.0).abs() < 1e-9, "{}", e.ratio);
         assert!((e.effect.mean - 50.0).abs() < 1e-9);
-        assert!(e.interval.is_bounded() && e.interval.contains(e.ratio), "{:?}", e.interval);
+        assert!(
+            e.interval.is_bounded() && e.interval.contains(e.ratio),
+            "{:?}",
+            e.interval
+        );
         assert_eq!(
             p[0].verdict(),
             "costs more and raises grassroots first contacts: the ratio is the price per extra grassroots first contact"
@@ -357,7 +363,10 @@ mod tests {
         let p = purchases(&base, &reform, &[0, 1]);
         let e = p[1].estimate.as_ref().unwrap();
         // 2 and 4 averted for 10 and 20 less fund: -15 / 3 = -5 per poor outcome averted.
-        assert!((e.effect.mean - 3.0).abs() < 1e-12 && (e.ratio + 5.0).abs() < 1e-12, "{e:?}");
+        assert!(
+            (e.effect.mean - 3.0).abs() < 1e-12 && (e.ratio + 5.0).abs() < 1e-12,
+            "{e:?}"
+        );
         // Two pairs: t(1) = 12.7 makes both intervals cross zero.
         assert_eq!(p[1].verdict(), "no clear change in spending or poor outcomes");
         assert!(e.interval.contains(e.ratio));
@@ -366,20 +375,38 @@ mod tests {
     #[test]
     fn dominance_is_said_in_words() {
         let g = Effect::GrassrootsContacts;
-        assert_eq!(verdict(g, Down, Up), "dominant: saves money and raises grassroots first contacts");
-        assert_eq!(verdict(g, Up, Down), "dominated: costs more and lowers grassroots first contacts");
+        assert_eq!(
+            verdict(g, Down, Up),
+            "dominant: saves money and raises grassroots first contacts"
+        );
+        assert_eq!(
+            verdict(g, Up, Down),
+            "dominated: costs more and lowers grassroots first contacts"
+        );
         assert_eq!(
             verdict(Effect::PoorOutcomesAverted, Up, Down),
             "dominated: costs more and adds poor outcomes"
         );
-        assert_eq!(verdict(g, Unclear, Down), "lowers grassroots first contacts, no clear change in spending");
-        assert_eq!(verdict(g, Down, Unclear), "saves money, no clear change in grassroots first contacts");
-        assert_eq!(verdict(g, Unclear, Unclear), "no clear change in spending or grassroots first contacts");
+        assert_eq!(
+            verdict(g, Unclear, Down),
+            "lowers grassroots first contacts, no clear change in spending"
+        );
+        assert_eq!(
+            verdict(g, Down, Unclear),
+            "saves money, no clear change in grassroots first contacts"
+        );
+        assert_eq!(
+            verdict(g, Unclear, Unclear),
+            "no clear change in spending or grassroots first contacts"
+        );
         // A reform that saves money and raises contacts, measured.
         let base = values(&[1000.0, 1100.0, 900.0], &[0.5, 0.5, 0.5], 100.0, None);
         let reform = values(&[900.0, 1010.0, 790.0], &[0.6, 0.62, 0.61], 100.0, None);
         let p = purchases(&base, &reform, &[0, 1, 2]);
-        assert_eq!(p[0].verdict(), "dominant: saves money and raises grassroots first contacts");
+        assert_eq!(
+            p[0].verdict(),
+            "dominant: saves money and raises grassroots first contacts"
+        );
         assert!(p[0].estimate.as_ref().unwrap().ratio < 0.0);
     }
 
@@ -388,12 +415,20 @@ mod tests {
         // Contacts +5, -4, +3, -6, +4 (of 100 episodes): mean +0.4, its
         // interval across zero, while spending clearly rises.
         let base = values(&[100.0; 5], &[0.5; 5], 100.0, None);
-        let reform = values(&[110.0, 112.0, 109.0, 113.0, 111.0], &[0.55, 0.46, 0.53, 0.44, 0.54], 100.0, None);
+        let reform = values(
+            &[110.0, 112.0, 109.0, 113.0, 111.0],
+            &[0.55, 0.46, 0.53, 0.44, 0.54],
+            100.0,
+            None,
+        );
         let p = purchases(&base, &reform, &[0, 1, 2, 3, 4]);
         let e = p[0].estimate.as_ref().unwrap();
         assert!((e.ratio - 27.5).abs() < 1e-9);
         assert!(matches!(e.interval, Interval::Outside(..)), "{:?}", e.interval);
-        assert_eq!(p[0].verdict(), "costs more, no clear change in grassroots first contacts");
+        assert_eq!(
+            p[0].verdict(),
+            "costs more, no clear change in grassroots first contacts"
+        );
         let table = String::from_utf8(csv(&p)).unwrap();
         assert!(table.lines().nth(1).unwrap().contains(",outside,"), "{table}");
     }

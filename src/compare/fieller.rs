@@ -138,7 +138,9 @@ mod tests {
         let pairs = zip(&[100.0, 120.0, 90.0, 130.0, 110.0], &[10.0, 11.0, 9.0, 12.0, 10.0]);
         let (r, set) = ratio(&pairs);
         assert!((r - 110.0 / 10.4).abs() < 1e-12);
-        let Interval::Between(lo, hi) = set else { panic!("bounded: {set:?}") };
+        let Interval::Between(lo, hi) = set else {
+            panic!("bounded: {set:?}")
+        };
         assert!((lo - 9.914_563_374_066).abs() < 1e-9, "{lo}");
         assert!((hi - 11.130_358_195_371).abs() < 1e-9, "{hi}");
         assert!(set.contains(r) && set.is_bounded());
@@ -153,7 +155,9 @@ mod tests {
         let pairs = zip(&[10.0, 12.0, 9.0, 13.0, 11.0], &[5.0, -4.0, 3.0, -6.0, 4.0]);
         let (r, set) = ratio(&pairs);
         assert!((r - 27.5).abs() < 1e-12);
-        let Interval::Outside(lo, hi) = set else { panic!("two rays: {set:?}") };
+        let Interval::Outside(lo, hi) = set else {
+            panic!("two rays: {set:?}")
+        };
         assert!((lo + 2.159_071_750_284).abs() < 1e-9, "{lo}");
         assert!((hi - 1.396_740_131_014).abs() < 1e-9, "{hi}");
         assert!(set.contains(r) && !set.contains(0.0) && !set.is_bounded());

@@ -218,7 +218,12 @@ fn money_end(x: f64) -> String {
 /// unbounded one written as if it were a number.
 pub fn interval_cell(set: &Interval) -> String {
     match set {
-        Interval::Between(lo, hi) => format!("[{}, {}]", money_end(*lo), money_end(*hi)),
+        Interval::Between(lo, hi) => {
+            // A ray (one infinite end) is open at that end.
+            let open = if lo.is_infinite() { "(" } else { "[" };
+            let close = if hi.is_infinite() { ")" } else { "]" };
+            format!("{open}{}, {}{close}", money_end(*lo), money_end(*hi))
+        }
         Interval::Outside(lo, hi) => format!("unbounded: <= {} or >= {}", money_end(*lo), money_end(*hi)),
         Interval::Everything => "unbounded: any value".into(),
         Interval::NotEstimable(why) => format!("not estimable: {why}"),
@@ -289,6 +294,21 @@ pub fn compare_table(rows: &[&Row]) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unbounded_fieller_set_is_written_in_words_never_as_a_number() {
+        assert_eq!(interval_cell(&Interval::Between(-1825.7, 173.4)), "[-1,826, 173]");
+        assert_eq!(
+            interval_cell(&Interval::Outside(-2.159, 1.397)),
+            "unbounded: <= -2.16 or >= 1.40"
+        );
+        assert_eq!(interval_cell(&Interval::Between(12.5, f64::INFINITY)), "[12.5, +inf)");
+        assert_eq!(interval_cell(&Interval::Everything), "unbounded: any value");
+        assert_eq!(
+            interval_cell(&Interval::NotEstimable("needs 2 or more paired replications")),
+            "not estimable: needs 2 or more paired replications"
+        );
+    }
 
     #[test]
     fn share_changes_are_percentage_points_and_other_changes_signed() {

@@ -210,7 +210,10 @@ fn a_wider_gap_shows_up_in_the_comparison() {
     );
     // Without [outcome] the second price says what it needs, not a number.
     let poor = buys_row(&out, "poor_outcome_averted");
-    assert_eq!((poor["interval"].as_str(), poor["verdict"].as_str()), ("not_estimable", "needs [outcome] in both runs"));
+    assert_eq!(
+        (poor["interval"].as_str(), poor["verdict"].as_str()),
+        ("not_estimable", "needs [outcome] in both runs")
+    );
     assert!(poor["ratio"].is_empty());
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(html.matches("<figure>").count(), 1);
@@ -243,7 +246,13 @@ fn buys_row(dir: &Path, effect: &str) -> std::collections::BTreeMap<String, Stri
     let mut r = csv::Reader::from_path(dir.join("buys.csv")).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
     r.records()
-        .map(|x| header.iter().cloned().zip(x.unwrap().iter().map(str::to_string)).collect())
+        .map(|x| {
+            header
+                .iter()
+                .cloned()
+                .zip(x.unwrap().iter().map(str::to_string))
+                .collect()
+        })
         .find(|row: &std::collections::BTreeMap<String, String>| row["effect"] == effect)
         .unwrap()
 }
@@ -287,7 +296,14 @@ fn compare_prices_the_extra_grassroots_contacts_a_wider_gap_buys() {
         runs.push(out);
     }
     let out = tmp.path().join("cmp");
-    let said = tiersim().arg("compare").arg(&runs[0]).arg(&runs[1]).arg("--out").arg(&out).output().unwrap();
+    let said = tiersim()
+        .arg("compare")
+        .arg(&runs[0])
+        .arg(&runs[1])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(said.status.success(), "{}", String::from_utf8_lossy(&said.stderr));
     let stdout = String::from_utf8_lossy(&said.stdout);
     assert!(stdout.contains("What the reform buys"), "{stdout}");
@@ -295,12 +311,18 @@ fn compare_prices_the_extra_grassroots_contacts_a_wider_gap_buys() {
     let num = |s: &str| s.parse::<f64>().unwrap();
     let row = buys_row(&out, "grassroots_first_contact");
     // The gap raises grassroots first contacts, its interval above zero.
-    assert!(num(&row["effect_diff"]) > 0.0 && num(&row["effect_ci_low"]) > 0.0, "{row:?}");
+    assert!(
+        num(&row["effect_diff"]) > 0.0 && num(&row["effect_ci_low"]) > 0.0,
+        "{row:?}"
+    );
     assert_eq!(row["n"], "4");
     // The fund change is compare.csv's fund_total difference, and the
     // ratio has its sign (contacts rose).
     let fund = system_row(&compare_rows(&out), "fund_total")[5].clone();
-    assert!((num(&row["fund_diff"]) - num(&fund)).abs() <= 1e-6 * num(&fund).abs().max(1.0), "{row:?} vs {fund}");
+    assert!(
+        (num(&row["fund_diff"]) - num(&fund)).abs() <= 1e-6 * num(&fund).abs().max(1.0),
+        "{row:?} vs {fund}"
+    );
     let ratio = num(&row["ratio"]);
     assert_eq!(ratio.signum(), num(&fund).signum(), "{row:?}");
     assert!((ratio - num(&row["fund_diff"]) / num(&row["effect_diff"])).abs() < 1e-6 * ratio.abs());
@@ -311,7 +333,10 @@ fn compare_prices_the_extra_grassroots_contacts_a_wider_gap_buys() {
     if num(&row["fund_ci_high"]) < 0.0 {
         assert_eq!(verdict, "dominant: saves money and raises grassroots first contacts");
     } else if num(&row["fund_ci_low"]) > 0.0 {
-        assert!(verdict.starts_with("costs more and raises grassroots first contacts"), "{verdict}");
+        assert!(
+            verdict.starts_with("costs more and raises grassroots first contacts"),
+            "{verdict}"
+        );
     } else {
         assert_eq!(verdict, "raises grassroots first contacts, no clear change in spending");
     }
