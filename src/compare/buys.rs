@@ -178,7 +178,7 @@ pub fn verdict(effect: Effect, cost: Direction, gain: Direction) -> String {
 }
 
 /// A system metric's values by replication.
-fn system<'a>(values: &'a Values, metric: MetricId) -> Option<&'a BTreeMap<u32, f64>> {
+fn system(values: &Values, metric: MetricId) -> Option<&BTreeMap<u32, f64>> {
     values
         .iter()
         .find(|((scope, _, name), _)| scope == "system" && name == metric.name())

@@ -325,7 +325,7 @@ fn decorate_compare(dir: &Path) -> Result<(), PageError> {
     write_compare(&get("baseline")?, &get("reform")?, dir)
 }
 
-/// Compares two run folders into `out`: compare.csv, compare.toml, the
+/// Compares two run folders into `out`: compare.csv, buys.csv, compare.toml, the
 /// chart and the report.
 pub fn write_compare(baseline: &Path, reform: &Path, out: &Path) -> Result<(), PageError> {
     let comparison = compare::compare_runs(baseline, reform).map_err(|e| table_err(baseline, e))?;
