@@ -98,7 +98,7 @@ pub struct CompareArgs {
     pub baseline: PathBuf,
     /// Output folder of the reform run (made with the same seed).
     pub reform: PathBuf,
-    /// Where to write compare.csv, the chart and report.html
+    /// Where to write compare.csv, buys.csv, the chart and report.html
     /// [default: outputs/compare-<baseline folder>-vs-<reform folder>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -751,8 +751,11 @@ fn compare_cmd(args: CompareArgs) -> Result<(), Failure> {
     report::pages::write_compare(&args.baseline, &args.reform, dir.path()).map_err(anyhow::Error::from)?;
     dir.commit()?;
     let ranked = crate::compare::rank(&comparison.rows, args.top);
-    print!("{}", report::terminal::comparison(&ranked, &comparison.pairing));
-    println!("outputs: {}/ (compare.csv, report.html)", out.display());
+    print!(
+        "{}",
+        report::terminal::comparison(&ranked, &comparison.pairing, &comparison.buys)
+    );
+    println!("outputs: {}/ (compare.csv, buys.csv, report.html)", out.display());
     Ok(())
 }
 

@@ -6,6 +6,13 @@
 //! any two saved runs can be compared without rerunning. Pairing on the
 //! same seed and replication removes the shared noise (common random
 //! numbers), which is what makes small policy effects visible.
+//!
+//! [`buys`] prices the reform from the same pairs: the fund's extra
+//! spending per extra grassroots first contact and per poor outcome
+//! averted, with Fieller intervals ([`fieller`]).
+
+pub mod buys;
+pub mod fieller;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -158,6 +165,8 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// The pairs.
     pub pairing: Pairing,
+    /// What the reform buys, per effect ([`buys::Effect::ALL`] order).
+    pub buys: Vec<buys::Purchase>,
 }
 
 /// Why two folders cannot be compared. Fatal: bad input.
@@ -236,6 +245,7 @@ pub fn compare_runs(baseline: &Path, reform: &Path) -> Result<Comparison, Compar
     if common.is_empty() {
         return Err(CompareError::NoPairs);
     }
+    let buys = buys::purchases(&base, &ref_, &common);
     let pairing = Pairing {
         baseline: reps_a,
         reform: reps_b,
@@ -270,7 +280,7 @@ pub fn compare_runs(baseline: &Path, reform: &Path) -> Result<Comparison, Compar
     if rows.is_empty() {
         return Err(CompareError::NoPairs);
     }
-    Ok(Comparison { rows, pairing })
+    Ok(Comparison { rows, pairing, buys })
 }
 
 /// A comparison's rows in reading order.

@@ -109,7 +109,7 @@ impl Kind {
                 "charts",
                 "slurm",
             ],
-            Kind::Comparison => &["compare.csv", "compare.toml", "report.html", "charts"],
+            Kind::Comparison => &["compare.csv", "buys.csv", "compare.toml", "report.html", "charts"],
         }
     }
 

@@ -9,6 +9,8 @@ use std::path::Path;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::compare::Row;
+use crate::compare::buys::Purchase;
+use crate::compare::fieller::Interval;
 use crate::plot::units;
 use crate::scenario::Scenario;
 
@@ -203,6 +205,68 @@ pub fn compare_cells(r: &Row) -> Vec<String> {
     ]
 }
 
+/// An interval's end in money, infinite ends spelled out.
+fn money_end(x: f64) -> String {
+    if x.is_infinite() {
+        if x > 0.0 { "+inf" } else { "-inf" }.into()
+    } else {
+        cell("fund_total", x)
+    }
+}
+
+/// A Fieller set in words: a finite interval as "[a, b]", never an
+/// unbounded one written as if it were a number.
+pub fn interval_cell(set: &Interval) -> String {
+    match set {
+        Interval::Between(lo, hi) => {
+            // A ray (one infinite end) is open at that end.
+            let open = if lo.is_infinite() { "(" } else { "[" };
+            let close = if hi.is_infinite() { ")" } else { "]" };
+            format!("{open}{}, {}{close}", money_end(*lo), money_end(*hi))
+        }
+        Interval::Outside(lo, hi) => format!("unbounded: <= {} or >= {}", money_end(*lo), money_end(*hi)),
+        Interval::Everything => "unbounded: any value".into(),
+        Interval::NotEstimable(why) => format!("not estimable: {why}"),
+    }
+}
+
+/// One purchase of a comparison as cells: what it buys, the fund's change,
+/// the effect's change, the ratio, its Fieller set and the verdict (the
+/// report and the terminal share it).
+pub fn buys_cells(p: &Purchase) -> Vec<String> {
+    let label = format!("fund {}", p.effect.per());
+    match &p.estimate {
+        Ok(e) => {
+            let unit = p.effect.metric().name();
+            vec![
+                label,
+                change_cell("fund_total", e.cost.mean),
+                format!("{} {}", change_cell(unit, e.effect.mean), p.effect.change()),
+                cell("fund_total", e.ratio),
+                interval_cell(&e.interval),
+                p.verdict(),
+            ]
+        }
+        Err(why) => vec![label, "-".into(), "-".into(), "-".into(), "-".into(), why.clone()],
+    }
+}
+
+/// The header of the purchases table.
+pub const BUYS_HEADER: [&str; 6] = [
+    "what the reform buys",
+    "fund_total change",
+    "effect change",
+    "ratio",
+    "95% interval (Fieller)",
+    "verdict",
+];
+
+/// The purchases table of a comparison.
+pub fn buys_table(purchases: &[Purchase]) -> Markup {
+    let body: Vec<Vec<String>> = purchases.iter().map(buys_cells).collect();
+    table(&BUYS_HEADER, &body)
+}
+
 /// The differences table of a comparison.
 pub fn compare_table(rows: &[&Row]) -> Markup {
     let body: Vec<Vec<String>> = rows
@@ -230,6 +294,21 @@ pub fn compare_table(rows: &[&Row]) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unbounded_fieller_set_is_written_in_words_never_as_a_number() {
+        assert_eq!(interval_cell(&Interval::Between(-1825.7, 173.4)), "[-1,826, 173]");
+        assert_eq!(
+            interval_cell(&Interval::Outside(-2.159, 1.397)),
+            "unbounded: <= -2.16 or >= 1.40"
+        );
+        assert_eq!(interval_cell(&Interval::Between(12.5, f64::INFINITY)), "[12.5, +inf)");
+        assert_eq!(interval_cell(&Interval::Everything), "unbounded: any value");
+        assert_eq!(
+            interval_cell(&Interval::NotEstimable("needs 2 or more paired replications")),
+            "not estimable: needs 2 or more paired replications"
+        );
+    }
 
     #[test]
     fn share_changes_are_percentage_points_and_other_changes_signed() {

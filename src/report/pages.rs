@@ -230,7 +230,13 @@ pub fn differences(rows: &[&Row]) -> Vec<Difference> {
 }
 
 /// `report.html` of a comparison.
-pub fn compare_page(baseline: &Path, reform: &Path, rows: &[Row], charts: &[Chart]) -> Result<String, PageError> {
+pub fn compare_page(
+    baseline: &Path,
+    reform: &Path,
+    comparison: &compare::Comparison,
+    charts: &[Chart],
+) -> Result<String, PageError> {
+    let rows = &comparison.rows;
     let (a, b) = (load_scenario(baseline)?, load_scenario(reform)?);
     let largest = compare::largest_changes(rows, 20);
     let inputs = compare::rank(rows, 0).inputs;
@@ -255,9 +261,19 @@ pub fn compare_page(baseline: &Path, reform: &Path, rows: &[Row], charts: &[Char
             p { "These restate the scenarios' inputs, so they are not ranked as effects." }
             (html::compare_table(&inputs))
         }
+        h2 { "What the reform buys" }
+        p {
+            "The fund's extra spending (fund_total) per extra grassroots first contact "
+            "(first_contact_grassroots_share x episodes) and per poor outcome averted: the mean paired "
+            "differences' ratio, with Fieller's 95% set, which is unbounded where the effect's own "
+            "interval contains zero. Dominant: saves money and does more; dominated: costs more and does less."
+        }
+        (html::buys_table(&comparison.buys))
         h2 { "Every system and tier metric" }
         (html::compare_table(&all))
-        p.files { "Tables: " a href="compare.csv" { "compare.csv" } }
+        p.files {
+            "Tables: " a href="compare.csv" { "compare.csv" } " " a href="buys.csv" { "buys.csv" }
+        }
     };
     Ok(html::page(
         &format!("tiersim compare: {} vs {}", a.name, b.name),
@@ -309,19 +325,22 @@ fn decorate_compare(dir: &Path) -> Result<(), PageError> {
     write_compare(&get("baseline")?, &get("reform")?, dir)
 }
 
-/// Compares two run folders into `out`: compare.csv, compare.toml, the
+/// Compares two run folders into `out`: compare.csv, buys.csv, compare.toml, the
 /// chart and the report.
 pub fn write_compare(baseline: &Path, reform: &Path, out: &Path) -> Result<(), PageError> {
-    let rows = compare::compare(baseline, reform).map_err(|e| table_err(baseline, e))?;
-    let chart = plot::compare_chart(&differences(&compare::largest_changes(&rows, 20)))?;
+    let comparison = compare::compare_runs(baseline, reform).map_err(|e| table_err(baseline, e))?;
+    let rows = &comparison.rows;
+    let chart = plot::compare_chart(&differences(&compare::largest_changes(rows, 20)))?;
     let charts = [chart];
-    let page = compare_page(baseline, reform, &rows, &charts)?;
+    let page = compare_page(baseline, reform, &comparison, &charts)?;
     std::fs::create_dir_all(out).map_err(|source| PageError::Io {
         path: out.to_path_buf(),
         source,
     })?;
     let io = |path: PathBuf| move |source| PageError::Io { path, source };
-    write_file_atomic(&out.join("compare.csv"), &compare::csv(&rows)).map_err(io(out.join("compare.csv")))?;
+    write_file_atomic(&out.join("compare.csv"), &compare::csv(rows)).map_err(io(out.join("compare.csv")))?;
+    let buys = compare::buys::csv(&comparison.buys);
+    write_file_atomic(&out.join("buys.csv"), &buys).map_err(io(out.join("buys.csv")))?;
     // Absolute paths, so `tiersim plot` redraws it from any working directory.
     let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let memo = format!(

@@ -3,8 +3,9 @@
 
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
+use crate::compare::buys::Purchase;
 use crate::compare::{Pairing, Ranked, Row};
-use crate::report::html::compare_cells;
+use crate::report::html::{BUYS_HEADER, buys_cells, compare_cells};
 
 /// A table with `header`; columns whose index is in `left` are left-aligned,
 /// the rest (numbers) right-aligned.
@@ -31,8 +32,8 @@ fn compare_rows(rows: &[&Row]) -> Vec<Vec<String>> {
 }
 
 /// What `tiersim compare` prints: the pairing, the headline outcomes, the
-/// largest other changes and the inputs that differ.
-pub fn comparison(ranked: &Ranked<'_>, pairing: &Pairing) -> String {
+/// largest other changes, the inputs that differ and what the reform buys.
+pub fn comparison(ranked: &Ranked<'_>, pairing: &Pairing, buys: &[Purchase]) -> String {
     let n = pairing.common.len();
     let header = |first: &str| {
         [
@@ -62,7 +63,22 @@ pub fn comparison(ranked: &Ranked<'_>, pairing: &Pairing) -> String {
             out.push('\n');
         }
     }
+    out.push_str(&what_it_buys(buys));
     out
+}
+
+/// The "What the reform buys" section: fund spending per unit of effect.
+fn what_it_buys(buys: &[Purchase]) -> String {
+    if buys.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = buys.iter().map(buys_cells).collect();
+    format!(
+        "\nWhat the reform buys\n\
+         fund_total change / effect change, mean paired differences; 95% sets by Fieller's theorem \
+         (unbounded where the effect's own interval contains 0)\n{}\n",
+        table(&BUYS_HEADER, &rows, &[0, 4, 5])
+    )
 }
 
 #[cfg(test)]

@@ -208,6 +208,13 @@ fn a_wider_gap_shows_up_in_the_comparison() {
         num(&bypass[8]) < 0.0,
         "bypass down with its interval below 0: {bypass:?}"
     );
+    // Without [outcome] the second price says what it needs, not a number.
+    let poor = buys_row(&out, "poor_outcome_averted");
+    assert_eq!(
+        (poor["interval"].as_str(), poor["verdict"].as_str()),
+        ("not_estimable", "needs [outcome] in both runs")
+    );
+    assert!(poor["ratio"].is_empty());
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(html.matches("<figure>").count(), 1);
     assert_links_exist(&out, &html);
@@ -232,6 +239,117 @@ fn a_wider_gap_shows_up_in_the_comparison() {
     let bad = tiersim().arg("compare").arg(&base).arg(&other).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("common seeds"));
+}
+
+/// A `buys.csv` row by its effect, as column -> field.
+fn buys_row(dir: &Path, effect: &str) -> std::collections::BTreeMap<String, String> {
+    let mut r = csv::Reader::from_path(dir.join("buys.csv")).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    r.records()
+        .map(|x| {
+            header
+                .iter()
+                .cloned()
+                .zip(x.unwrap().iter().map(str::to_string))
+                .collect()
+        })
+        .find(|row: &std::collections::BTreeMap<String, String>| row["effect"] == effect)
+        .unwrap()
+}
+
+/// An interval end of buys.csv ("inf", "-inf" or a number).
+fn end(s: &str) -> f64 {
+    match s {
+        "inf" => f64::INFINITY,
+        "-inf" => f64::NEG_INFINITY,
+        x => x.parse().unwrap(),
+    }
+}
+
+/// Whether buys.csv's interval holds `x`.
+fn holds(row: &std::collections::BTreeMap<String, String>, x: f64) -> bool {
+    match row["interval"].as_str() {
+        "between" => end(&row["ci_low"]) <= x && x <= end(&row["ci_high"]),
+        "outside" => x <= end(&row["ci_low"]) || x >= end(&row["ci_high"]),
+        "everything" => true,
+        other => panic!("no interval: {other} in {row:?}"),
+    }
+}
+
+#[test]
+fn compare_prices_the_extra_grassroots_contacts_a_wider_gap_buys() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Both halves with an outcome model, so poor outcomes are priced too.
+    let outcome = "\n[outcome]\nhazard_per_hour = { severe = 0.02, critical = 0.05 }\n";
+    let base_text = fs::read_to_string("tests/it/sweeps/tiny_base.toml").unwrap() + outcome;
+    let mut runs = Vec::new();
+    for (name, text) in [("base", base_text.clone()), ("reform", base_text + GAP)] {
+        let file = tmp.path().join(format!("{name}.toml"));
+        fs::write(&file, text).unwrap();
+        let out = tmp.path().join(name);
+        tiersim()
+            .args(["run", "--quiet", "--no-charts", "--replications", "4", "--out"])
+            .arg(&out)
+            .arg(&file)
+            .assert()
+            .success();
+        runs.push(out);
+    }
+    let out = tmp.path().join("cmp");
+    let said = tiersim()
+        .arg("compare")
+        .arg(&runs[0])
+        .arg(&runs[1])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(said.status.success(), "{}", String::from_utf8_lossy(&said.stderr));
+    let stdout = String::from_utf8_lossy(&said.stdout);
+    assert!(stdout.contains("What the reform buys"), "{stdout}");
+    assert!(stdout.contains("| fund per extra grassroots first contact"), "{stdout}");
+    let num = |s: &str| s.parse::<f64>().unwrap();
+    let row = buys_row(&out, "grassroots_first_contact");
+    // The gap raises grassroots first contacts, its interval above zero.
+    assert!(
+        num(&row["effect_diff"]) > 0.0 && num(&row["effect_ci_low"]) > 0.0,
+        "{row:?}"
+    );
+    assert_eq!(row["n"], "4");
+    // The fund change is compare.csv's fund_total difference, and the
+    // ratio has its sign (contacts rose).
+    let fund = system_row(&compare_rows(&out), "fund_total")[5].clone();
+    assert!(
+        (num(&row["fund_diff"]) - num(&fund)).abs() <= 1e-6 * num(&fund).abs().max(1.0),
+        "{row:?} vs {fund}"
+    );
+    let ratio = num(&row["ratio"]);
+    assert_eq!(ratio.signum(), num(&fund).signum(), "{row:?}");
+    assert!((ratio - num(&row["fund_diff"]) / num(&row["effect_diff"])).abs() < 1e-6 * ratio.abs());
+    // Contacts clearly rose, so Fieller's set is a finite interval around the estimate.
+    assert_eq!(row["interval"], "between", "{row:?}");
+    assert!(holds(&row, ratio), "{row:?}");
+    let verdict = &row["verdict"];
+    if num(&row["fund_ci_high"]) < 0.0 {
+        assert_eq!(verdict, "dominant: saves money and raises grassroots first contacts");
+    } else if num(&row["fund_ci_low"]) > 0.0 {
+        assert!(
+            verdict.starts_with("costs more and raises grassroots first contacts"),
+            "{verdict}"
+        );
+    } else {
+        assert_eq!(verdict, "raises grassroots first contacts, no clear change in spending");
+    }
+    // Poor outcomes are priced from the same pairs: the set holds the estimate.
+    let poor = buys_row(&out, "poor_outcome_averted");
+    assert_eq!(poor["n"], "4");
+    if !poor["ratio"].is_empty() {
+        assert!(holds(&poor, num(&poor["ratio"])), "{poor:?}");
+    }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("What the reform buys") && html.contains("href=\"buys.csv\""));
+    assert_links_exist(&out, &html);
+    eprintln!("buys.csv:\n{}", fs::read_to_string(out.join("buys.csv")).unwrap());
 }
 
 #[test]
