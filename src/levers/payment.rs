@@ -456,8 +456,10 @@ pub(crate) mod run {
             let serious = self.serious_illness_pays(ep.resident, pay.oop, t);
             let oop = pay.oop - serious;
             let alliance = self.world.settlements[r.settlement as usize].alliance.0;
+            let who = self.recorder.who(ep.resident, r);
+            let inpatient = care == Care::Inpatient;
             self.recorder
-                .bill(t, f.0, price, pay.fund, serious, care == Care::Inpatient, alliance);
+                .bill(t, f.0, price, pay.fund, serious, inpatient, alliance, who);
             if let Some(tr) = self.trace.as_deref_mut() {
                 tr.paid(id, pay.fund, oop);
             }

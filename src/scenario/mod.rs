@@ -20,6 +20,7 @@ pub mod validate;
 use std::path::Path;
 
 pub use crate::levers::budget::Budget;
+pub use crate::levers::catastrophic::{Catastrophic, Definition as CatastrophicDefinition};
 pub use crate::levers::contract::{Contract, Target};
 pub use crate::levers::emergency::Emergency;
 pub use crate::levers::inpatient::Admission;
@@ -308,6 +309,8 @@ scenario_with_levers! {
         budget => budget: Option<Budget>,
         /// Serious-illness insurance, a second payer; `None` when there is none.
         serious_illness => serious_illness: Option<SeriousIllness>,
+        /// The definition of catastrophic health expenditure (always on).
+        catastrophic => catastrophic: Catastrophic,
         /// Poor outcomes from delays to capable care; `None` when not modelled.
         outcome => outcome: Option<OutcomeModel>,
         /// Emergency departments, any-hour emergencies and emergency referrals.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Severity, Tier};
 pub use crate::levers::budget::RawBudget;
+pub use crate::levers::catastrophic::RawCatastrophic;
 pub use crate::levers::contract::RawContract;
 pub use crate::levers::emergency::RawEmergency;
 pub use crate::levers::inpatient::RawAdmission;
@@ -48,6 +49,7 @@ raw_section! {
         pub telemedicine: Option<RawTelemedicine>,
         pub budget: Option<RawBudget>,
         pub serious_illness: Option<RawSeriousIllness>,
+        pub catastrophic: Option<RawCatastrophic>,
         pub outcome: Option<RawOutcome>,
         pub emergency: Option<RawEmergency>,
         pub layout: Option<String>,

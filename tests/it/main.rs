@@ -12,6 +12,7 @@ mod emergency;
 mod frozen;
 mod fuzz;
 mod golden;
+mod groups;
 mod invariants;
 mod levers;
 mod messages;
