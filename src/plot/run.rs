@@ -143,8 +143,8 @@ fn catastrophic_by_income(dir: &Path) -> Result<Option<Figure>, PlotError> {
             values: before,
         }],
         legend: vec![
-            LegendEntry::new("after serious-illness insurance (bar)", Swatch::Box(colour)),
-            LegendEntry::new("before it", Swatch::Marker(Marker::Circle)),
+            LegendEntry::new("after every payer (bar)", Swatch::Box(colour)),
+            LegendEntry::new("before serious-illness insurance", Swatch::Marker(Marker::Circle)),
         ],
         x_desc: "Resident-years with catastrophic out-of-pocket spending (%)".into(),
         y_desc: "Income group".into(),
