@@ -30,14 +30,16 @@ pub const RUN_COLUMNS: [&str; 6] = ["replication", "seed", "scope", "id", "metri
 pub const STATS_COLUMNS: [&str; 5] = ["mean", "sd", "ci_low", "ci_high", "n"];
 
 /// Name of a scope's subject, as the `scope` and `id` columns write it:
-/// ("system", "system"), ("tier", the tier), ("facility", its name) or
-/// ("alliance", its name).
+/// ("system", "system"), ("tier", the tier), ("facility", its name),
+/// ("alliance", its name) or, for a group of residents, (its dimension:
+/// `income`, `scheme`, `region` or `travel_quintile`, the group's name).
 pub fn scope_label(world: &World, scope: Scope) -> (&'static str, String) {
     match scope {
         Scope::System => ("system", "system".to_string()),
         Scope::Tier(t) => ("tier", t.name().to_string()),
         Scope::Facility(i) => ("facility", world.facilities[i as usize].name.clone()),
         Scope::Alliance(i) => ("alliance", world.scenario.alliances[i as usize].clone()),
+        Scope::Group(dim, i) => (dim.name(), crate::metrics::groups::group_name(world, dim, i)),
     }
 }
 

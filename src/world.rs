@@ -216,6 +216,11 @@ pub struct SettlementInfo {
     pub contract_grassroots: Option<FacilityId>,
     /// Nearest township center (down-referral of non-contracted residents).
     pub nearest_township: Option<FacilityId>,
+    /// Travel to it \[minutes\] (infinite without one).
+    pub township_minutes: f64,
+    /// Quintile (0 nearest to 4 farthest) of travel to the nearest
+    /// township center, population-weighted ([`travel_quintiles`]).
+    pub travel_quintile: u8,
 }
 
 /// The built world.
@@ -325,7 +330,7 @@ fn set_referral_targets(scenario: &Scenario, index: &Index, facilities: &mut Per
 
 /// Settlements of all regions, region by region, with their choice sets.
 fn settlement_infos(scenario: &Scenario, index: &Index) -> Vec<SettlementInfo> {
-    scenario
+    let mut settlements: Vec<SettlementInfo> = scenario
         .regions
         .iter()
         .enumerate()
@@ -344,9 +349,58 @@ fn settlement_infos(scenario: &Scenario, index: &Index) -> Vec<SettlementInfo> {
                     .filter(|&f| spec(scenario, f).tier.is_grassroots())
                     .min_by_key(|&f| spec(scenario, f).tier),
                 nearest_township: index.nearest_of(Tier::Township, s.at_km, &scenario.travel),
+                township_minutes: f64::INFINITY,
+                travel_quintile: 0,
             }
         })
-        .collect()
+        .collect();
+    for s in &mut settlements {
+        if let Some(t) = s.nearest_township {
+            s.township_minutes = scenario.travel.minutes(s.at_km, spec(scenario, t).at_km);
+        }
+    }
+    let minutes: Vec<(f64, u32)> = settlements.iter().map(|s| (s.township_minutes, s.population)).collect();
+    for (s, q) in settlements.iter_mut().zip(travel_quintiles(&minutes)) {
+        s.travel_quintile = q;
+    }
+    settlements
+}
+
+/// Population-weighted quintiles of travel to the nearest township center:
+/// settlements in order of `(minutes, population)`'s minutes, each placed
+/// by the midpoint of its residents in the cumulative population (a
+/// settlement is never split; settlements at equal minutes share the
+/// midpoint of their block, so ties land in one quintile). Quintile q
+/// holds midpoints in [q/5, (q+1)/5). Without a township center the
+/// minutes are infinite: the farthest.
+pub fn travel_quintiles(settlements: &[(f64, u32)]) -> Vec<u8> {
+    let total: f64 = settlements.iter().map(|s| f64::from(s.1)).sum();
+    let mut order: Vec<usize> = (0..settlements.len()).collect();
+    order.sort_by(|&a, &b| settlements[a].0.total_cmp(&settlements[b].0).then(a.cmp(&b)));
+    let mut out = vec![0u8; settlements.len()];
+    let mut before = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let minutes = settlements[order[i]].0;
+        let block: Vec<usize> = order[i..]
+            .iter()
+            .copied()
+            .take_while(|&j| settlements[j].0 == minutes)
+            .collect();
+        let people: f64 = block.iter().map(|&j| f64::from(settlements[j].1)).sum();
+        let mid = if total > 0.0 {
+            (before + people / 2.0) / total
+        } else {
+            0.0
+        };
+        let q = ((mid * 5.0).floor() as u8).min(4);
+        for &j in &block {
+            out[j] = q;
+        }
+        before += people;
+        i += block.len();
+    }
+    out
 }
 
 /// Facilities by tier and by capability, for nearest-facility searches

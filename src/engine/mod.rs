@@ -68,7 +68,9 @@
 //!    then the next patient of the same queue.
 //! 6. Patience timeout: `patience::on_timeout` (one patience uniform,
 //!    then a choice uniform when the patient retries).
-//! 7. Day end (`Sim::on_day_end`): the recorder, then
+//! 7. Day end (`Sim::on_day_end`): the recorder (after every 365th day
+//!    it judges the payment year's catastrophic spending, `metrics::groups`;
+//!    no draw), then
 //!    `beliefs::publish_waits`, then `payment::year_end` (no draws).
 //! 8. Rotation stints and follow-ups run in their own events (`rotation`,
 //!    `followup`; one referral uniform per down-referral decision), and
@@ -92,7 +94,7 @@ use crate::levers::deposit::run::Deposits;
 use crate::levers::emergency::run::Departments;
 use crate::levers::payment::run::Payment;
 use crate::levers::rotation::run::Rotation;
-use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput};
+use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput, Who};
 use crate::policy::Care;
 use crate::rng::{self, Rng, Stream};
 use crate::scenario::{FacilityId, RegionId, Scenario, Severity, Tier};
@@ -198,6 +200,7 @@ impl<'w> Sim<'w> {
     pub(crate) fn new(world: &'w World, replication: u32) -> Sim<'w> {
         let scenario = &world.scenario;
         let residents = Residents::draw(world, scenario.seed, replication);
+        let recorder = Recorder::new(world, &residents.all);
         Sim {
             replication,
             world,
@@ -220,7 +223,7 @@ impl<'w> Sim<'w> {
             tier_busy: [0; 4],
             tier_on_duty: [0; 4],
             episodes: Slab::default(),
-            recorder: Recorder::new(world),
+            recorder,
             next_token: 0,
             warmup: f64::from(scenario.warmup_days) * DAY,
             horizon: f64::from(scenario.days) * DAY,
@@ -297,6 +300,12 @@ impl<'w> Sim<'w> {
         self.residents.all[self.episodes.get(id).resident as usize]
     }
 
+    /// Whom the recorder's notifications about episode `id` are about.
+    pub(crate) fn who(&self, id: u32) -> Who {
+        let resident = self.episodes.get(id).resident;
+        self.recorder.who(resident, self.residents.all[resident as usize])
+    }
+
     /// The home region of episode `id`'s resident.
     pub(crate) fn home_region(&self, id: u32) -> RegionId {
         self.world.settlements[self.resident(id).settlement as usize].region
@@ -332,8 +341,9 @@ impl<'w> Sim<'w> {
             .filter(|&(g, travel)| self.sees_on_arrival(g, severity, t + travel));
         let picked = gatekept.or(chosen);
         let first_tier = picked.map(|(f, _)| self.world.facilities[f].tier);
+        let who = self.who(id);
         self.recorder
-            .episode_start(t >= self.warmup, severity == Severity::Mild, first_tier);
+            .episode_start(t >= self.warmup, severity == Severity::Mild, first_tier, who);
         match picked {
             Some((f, travel)) => self.travel_to(id, f, travel, t),
             None => self.end_episode(id, false),
@@ -481,14 +491,15 @@ impl<'w> Sim<'w> {
             referred_down: std::mem::take(&mut ep.down_pending),
         };
         let (f, severity, referred) = (ep.facility, ep.severity, ep.referred);
-        self.recorder.arrival(t, f.0, kind);
+        let who = self.who(id);
+        self.recorder.arrival(t, f.0, kind, who);
         if self.trace.is_some() {
             let a = self.trace_arrival(id, t);
             if let Some(tr) = self.trace.as_deref_mut() {
                 tr.arrival(id, a, kind);
             }
         }
-        self.contract_visit(r, f, t);
+        self.contract_visit(r, f, t, who);
         self.start_patience(id, token, t);
         let entry = QueueEntry {
             episode: id,
@@ -591,7 +602,8 @@ impl<'w> Sim<'w> {
         if treated && ep.kind == Kind::Illness {
             ep.treated_at = t;
             let onset = ep.onset;
-            self.recorder.treatment_start(t, onset, severity);
+            let who = self.who(id);
+            self.recorder.treatment_start(t, onset, severity, who);
         }
         minutes
     }
@@ -656,7 +668,8 @@ impl<'w> Sim<'w> {
         };
         self.charge(id, f, Care::Outpatient, info.price[ep.severity as usize] * factor, t);
         let home = self.home_region(id);
-        self.recorder.served(t, f.0, ep.triage, home);
+        let who = self.who(id);
+        self.recorder.served(t, f.0, ep.triage, home, who);
         if ep.triage {
             self.refer_up(id, f, t);
         } else if ep.kind == Kind::FollowUp {
@@ -733,7 +746,7 @@ impl<'w> Sim<'w> {
 
     fn on_day_end(&mut self, t: f64) {
         let day = (t / DAY).round() as u32 - 1;
-        self.recorder.day_end(day, t);
+        self.recorder.day_end(day, t, &self.residents.all);
         self.publish_waits();
         self.payment_day_end(day);
         if t + DAY <= self.horizon + 1e-9 {
@@ -758,6 +771,7 @@ impl<'w> Sim<'w> {
             cost: ep.cost,
             severity: ep.severity,
             treated_after: (!ep.treated_at.is_nan()).then_some(ep.treated_at - ep.onset),
+            who: self.who(id),
         });
     }
 
@@ -772,6 +786,7 @@ impl<'w> Sim<'w> {
             ledger.boarding_at_end += u64::from(ep.phase == Phase::Boarding);
             ledger.inpatients_at_end += u64::from(ep.phase == Phase::Inpatient);
         }
-        self.recorder.finish(self.world, self.replication, self.horizon)
+        self.recorder
+            .finish(self.world, self.replication, self.horizon, &self.residents.all)
     }
 }

@@ -98,6 +98,7 @@ pub(crate) mod run {
 
     use crate::engine::Sim;
     use crate::engine::state::Resident;
+    use crate::metrics::Who;
     use crate::scenario::FacilityId;
     use crate::world::ChoiceOption;
 
@@ -145,11 +146,11 @@ pub(crate) mod run {
 
         /// Hook at each queue arrival of resident `r` at `f`: a contracted
         /// resident's visit counts as adherent when `f` is one they contract with.
-        pub(crate) fn contract_visit(&mut self, r: Resident, f: FacilityId, t: f64) {
+        pub(crate) fn contract_visit(&mut self, r: Resident, f: FacilityId, t: f64, who: Who) {
             if r.contracted() {
                 let home = &self.world.settlements[r.settlement as usize];
                 let adherent = home.options.iter().any(|o| o.contract && o.facility == f);
-                self.recorder.contract_visit(t, adherent);
+                self.recorder.contract_visit(t, adherent, who);
             }
         }
     }

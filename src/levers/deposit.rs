@@ -278,8 +278,8 @@ pub(crate) mod run {
             let text = format!(
                 "name = \"d\"\ndays = 60\nwarmup_days = 0\n[demand]\nepisodes_per_resident_year = 2.0\n\
                  severity_mix = {{ severe = 1.0 }}\n[admission]\nprob = {{ severe = 1.0 }}\n\
-                 [[population.income_group]]\nname = \"poor\"\nshare = 0.5\n\
-                 [[population.income_group]]\nname = \"rich\"\nshare = 0.5\n{deposit}{}{}",
+                 [[population.income_group]]\nname = \"poor\"\nshare = 0.5\nincome = 8000\n\
+                 [[population.income_group]]\nname = \"rich\"\nshare = 0.5\nincome = 52000\n{deposit}{}{}",
                 region(2000),
                 facility("ch", "county", 0.0, "hours = \"24h\"\nbeds = 5000\ndoctors = 20\n")
             );
@@ -414,8 +414,8 @@ mod tests {
 
     #[test]
     fn unknown_income_groups_are_refused_naming_the_groups() {
-        let groups = "[[population.income_group]]\nname = \"low\"\nshare = 0.4\n\
-                      [[population.income_group]]\nname = \"high\"\nshare = 0.6\n";
+        let groups = "[[population.income_group]]\nname = \"low\"\nshare = 0.4\nincome = 21691\n\
+                      [[population.income_group]]\nname = \"high\"\nshare = 0.6\nincome = 51821\n";
         let text = format!("{BASE}{groups}[deposit]\ncannot_pay = {{ lowe = 0.3 }}\n");
         let problems = scenario(&text).expect_err("no group lowe");
         assert_eq!(only_path(&problems), "deposit.cannot_pay.lowe");

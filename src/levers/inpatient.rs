@@ -123,7 +123,8 @@ pub(crate) mod run {
             state.beds_free -= 1;
             let occupied = info.beds - state.beds_free;
             self.recorder.beds(t, f.0, occupied);
-            self.recorder.admission(t, f.0, t - asked, home);
+            let who = self.who(id);
+            self.recorder.admission(t, f.0, t - asked, home, who);
             if let Some(tr) = self.trace.as_deref_mut() {
                 tr.admitted(id, t);
             }
@@ -145,7 +146,8 @@ pub(crate) mod run {
             let partner = self.world.facilities[f]
                 .partner
                 .expect("only facilities with a partner transfer");
-            self.recorder.transfer(t, f.0, waited);
+            let who = self.who(id);
+            self.recorder.transfer(t, f.0, waited, who);
             if let Some(tr) = self.trace.as_deref_mut() {
                 tr.outcome(id, Outcome::Transferred);
             }

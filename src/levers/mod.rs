@@ -51,6 +51,7 @@
 //! the facilities.
 
 pub mod budget;
+pub mod catastrophic;
 pub mod contract;
 pub mod deposit;
 pub mod drugs;

@@ -469,7 +469,8 @@ pub(crate) mod run {
                 inpatient: care == Care::Inpatient,
                 alliance: self.world.settlements[r.settlement as usize].alliance.0,
             };
-            self.recorder.bill(t, f.0, &bill);
+            let who = self.recorder.who(ep.resident, r);
+            self.recorder.bill(t, f.0, &bill, who);
             if let Some(tr) = self.trace.as_deref_mut() {
                 tr.paid(id, pay.fund, oop);
             }

@@ -1,5 +1,7 @@
 //! `[population]`: residents' insurance schemes (`employee_share`) and
-//! income groups, whose `cost_multiplier` scales `b_cost`. README:
+//! income groups, whose `cost_multiplier` scales `b_cost` and whose
+//! yearly per-capita `income` is what catastrophic spending and the
+//! concentration indices measure against (`catastrophic`). README:
 //! "[population]"; `docs/model.md`: "Entities" and "Payment".
 
 use super::{Context, Lever};
@@ -20,8 +22,13 @@ raw_section! {
         pub name: Option<String>,
         pub share: Option<f64>,
         pub cost_multiplier: Option<f64>,
+        pub income: Option<f64>,
     }
 }
+
+/// The income of the default single group `all`: per-capita disposable
+/// income 2023, national \[CNY per year\] (`docs/data-sources.md`, [incomes]).
+pub const NATIONAL_INCOME: f64 = 39_218.0;
 
 /// Insurance schemes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +58,8 @@ pub struct IncomeGroup {
     pub share: f64,
     /// Multiplies `b_cost` (higher: more cost-sensitive).
     pub cost_multiplier: f64,
+    /// Yearly disposable income per person \[CNY\] (> 0).
+    pub income: f64,
 }
 
 /// Each group as given, unnamed ones numbered.
@@ -63,9 +72,27 @@ fn groups(c: &mut Checker, raw: &[RawIncomeGroup]) -> Vec<IncomeGroup> {
                 name: g.name.clone().unwrap_or_else(|| format!("group {}", i + 1)),
                 share: c.probability(&format!("{path}.share"), g.share, 0.0),
                 cost_multiplier: c.non_negative(&format!("{path}.cost_multiplier"), g.cost_multiplier, 1.0),
+                income: income(c, &path, g.income),
             }
         })
         .collect()
+}
+
+/// A group's yearly income: required, since catastrophic spending is
+/// measured against it and no default fits a group the user defined.
+fn income(c: &mut Checker, path: &str, v: Option<f64>) -> f64 {
+    let path = format!("{path}.income");
+    match v {
+        None => {
+            c.push(
+                path,
+                "missing: every income group needs its yearly per-capita `income` [CNY], > 0 \
+                 (e.g. 21691 rural or 51821 urban, 2023)",
+            );
+            NATIONAL_INCOME
+        }
+        Some(_) => c.positive(&path, v, NATIONAL_INCOME),
+    }
 }
 
 /// One group `all` when none is given; else at most 255, shares summing to 1.
@@ -75,6 +102,7 @@ fn check_groups(c: &mut Checker, income_groups: &mut Vec<IncomeGroup>) {
             name: "all".into(),
             share: 1.0,
             cost_multiplier: 1.0,
+            income: NATIONAL_INCOME,
         });
     } else if income_groups.len() > 255 {
         c.push("population.income_group", "at most 255 income groups");
@@ -110,6 +138,7 @@ impl Lever for PopulationParams {
                     name: Some(g.name.clone()),
                     share: Some(g.share),
                     cost_multiplier: Some(g.cost_multiplier),
+                    income: Some(g.income),
                 })
                 .collect(),
         })
@@ -130,7 +159,8 @@ mod tests {
             [IncomeGroup {
                 name: "all".into(),
                 share: 1.0,
-                cost_multiplier: 1.0
+                cost_multiplier: 1.0,
+                income: NATIONAL_INCOME,
             }]
         );
     }
@@ -138,16 +168,29 @@ mod tests {
     #[test]
     fn out_of_range_values_are_named_by_their_key() {
         refused::<PopulationParams>(&raw("employee_share = -0.5"), "population.employee_share");
-        let text = "[[income_group]]\nshare = 0.5\n[[income_group]]\nshare = 0.4";
+        let text = "[[income_group]]\nshare = 0.5\nincome = 1\n[[income_group]]\nshare = 0.4\nincome = 1";
         let p = refused::<PopulationParams>(&raw(text), "population.income_group");
         assert!(p.message.contains("shares sum to"), "{p:?}");
+    }
+
+    /// Defect (#13): an income group had no income, so catastrophic
+    /// spending had nothing to be measured against.
+    #[test]
+    fn an_income_group_without_income_is_refused() {
+        let text = "[[income_group]]\nshare = 0.5\nincome = 20000\n[[income_group]]\nshare = 0.5";
+        let p = refused::<PopulationParams>(&raw(text), "population.income_group[1].income");
+        assert!(p.message.contains("missing") && p.message.contains("> 0"), "{p:?}");
+        let text = "[[income_group]]\nshare = 1\nincome = 0";
+        let p = refused::<PopulationParams>(&raw(text), "population.income_group[0].income");
+        assert!(p.message.contains("> 0"), "{p:?}");
     }
 
     #[test]
     fn round_trip() {
         round_trips::<PopulationParams>(&None);
         round_trips::<PopulationParams>(&raw(
-            "employee_share = 0.3\n[[income_group]]\nshare = 0.25\ncost_multiplier = 2\n[[income_group]]\nname = \"rich\"\nshare = 0.75",
+            "employee_share = 0.3\n[[income_group]]\nshare = 0.25\ncost_multiplier = 2\nincome = 21691\n\
+             [[income_group]]\nname = \"rich\"\nshare = 0.75\nincome = 51821",
         ));
     }
 }

@@ -132,7 +132,8 @@ pub(crate) mod run {
                 {
                     destination = g;
                     down = true;
-                    self.recorder.referral_down(t, f.0);
+                    let who = self.who(id);
+                    self.recorder.referral_down(t, f.0, who);
                 }
             }
             let ep = self.episodes.get_mut(id);

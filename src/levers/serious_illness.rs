@@ -210,7 +210,8 @@ pub(crate) mod run {
             *year = (before + patient_part) as f32;
             let paid = si.pays(before, patient_part);
             if paid > 0.0 && si.reimbursement(before) == 0.0 {
-                self.recorder.serious_illness_beneficiary(t);
+                let who = self.recorder.who(resident, self.residents.all[resident as usize]);
+                self.recorder.serious_illness_beneficiary(t, who);
             }
             paid
         }

@@ -72,6 +72,8 @@ pub enum ScopeKind {
     Alliance,
     /// `daily.csv`: one value per replication, day and tier.
     Daily,
+    /// `groups.csv`: by group of residents (`dimension`, `group`).
+    Group,
 }
 
 impl ScopeKind {
@@ -219,7 +221,11 @@ macro_rules! catalogue {
 
         /// Every metric, in output order: at each scope the recorder reports
         /// the metrics of that scope in this order.
-        pub const CATALOGUE: &[MetricDef] = &[$(MetricDef { id: MetricId::$id, ..$def },)*];
+        pub const CATALOGUE: &[MetricDef] = &[$(MetricDef {
+            id: MetricId::$id,
+            scopes: by_group(MetricId::$id, $def.scopes),
+            ..$def
+        },)*];
     };
 }
 
@@ -310,6 +316,61 @@ catalogue! {
     Budget = m("budget", ALLIANCE, Cny, Own, "Budget").needs(Needs::Budget);
     FundSpent = m("fund_spent", ALLIANCE, Cny, Own, "Spent by the fund").needs(Needs::Budget);
     Surplus = m("surplus", ALLIANCE, Cny, Own, "Surplus").needs(Needs::Budget).signed();
+    // Groups of residents and catastrophic spending (#13).
+    Residents = m("residents", SYSTEM, Count, Own, "Residents");
+    OopPerResident = m("oop_per_resident", SYSTEM, Cny, Own, "Out-of-pocket per resident-year").units("CNY per resident-year");
+    CatastrophicShare = m("catastrophic_share", SYSTEM, Share, Own, "Catastrophic health expenditure").units("fraction of resident-years");
+    CatastrophicShareBeforeSeriousIllness = m("catastrophic_share_before_serious_illness", SYSTEM, Share, Own, "Catastrophic health expenditure before serious-illness insurance").units("fraction of resident-years");
+    OopConcentrationIndex = m("oop_concentration_index", SYSTEM, Number, Own, "Concentration index of out-of-pocket spending by income").units("index (-1 to 1)");
+    TravelConcentrationIndex = m("travel_concentration_index", SYSTEM, Number, Own, "Concentration index of travel by income").units("index (-1 to 1)");
+}
+
+/// The system metrics also reported by group of residents (#13): those a
+/// patient's notification carries (the concentration indices, budgets,
+/// rotation allowances and time-to-care quantiles are system-only).
+const fn by_group(id: MetricId, scopes: Scopes) -> Scopes {
+    use MetricId as I;
+    let grouped = matches!(
+        id,
+        I::Episodes
+            | I::FirstContactGrassrootsShare
+            | I::FirstContactTierMean
+            | I::GrassrootsVisitShare
+            | I::WithinCountyRate
+            | I::CountyTreatmentRateVisits
+            | I::CountyTreatmentRateAdmissions
+            | I::BypassRate
+            | I::CrossRegionShare
+            | I::MeanTravelMinutes
+            | I::UnmetEpisodes
+            | I::CostPerEpisode
+            | I::OopShare
+            | I::CostTotal
+            | I::FundTotal
+            | I::OopTotal
+            | I::SeriousIllnessPaid
+            | I::SeriousIllnessBeneficiaries
+            | I::ContractAdherence
+            | I::Admissions
+            | I::Transfers
+            | I::ReferralsUp
+            | I::ReferralsDown
+            | I::TimeToCareMildMeanMinutes
+            | I::TimeToCareModerateMeanMinutes
+            | I::TimeToCareSevereMeanMinutes
+            | I::TimeToCareCriticalMeanMinutes
+            | I::PoorOutcomes
+            | I::PoorOutcomesPer10k
+            | I::Residents
+            | I::OopPerResident
+            | I::CatastrophicShare
+            | I::CatastrophicShareBeforeSeriousIllness
+    );
+    if grouped {
+        Scopes(scopes.0 | ScopeKind::Group.bit())
+    } else {
+        scopes
+    }
 }
 
 impl MetricId {

@@ -18,17 +18,24 @@
 //! facility's revenue is its price billed plus its compensation. [`Books`] keep the same
 //! money per year and facility, warm-up included, as the engine computed
 //! it, for conservation checks.
+//!
+//! Every patient-level notification carries its patient ([`Who`]), so
+//! the system's figures are also kept per group of residents
+//! ([`groups`]: income group, scheme, region, travel quintile) and add up.
 
 use hdrhistogram::Histogram;
 
+use crate::engine::state::Resident;
 use crate::levers::outcome::{OutcomeModel, poor_outcome_probability};
 use crate::scenario::{RegionId, Severity, Tier};
 use crate::world::World;
 
 pub mod catalogue;
+pub mod groups;
 
 use catalogue::MetricId as M;
 pub use catalogue::{MetricId, ScopeKind, Unit};
+pub use groups::{Dimension, Who};
 
 /// Where a metric applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,6 +48,9 @@ pub enum Scope {
     Facility(u32),
     /// One medical community (index into the scenario's alliances).
     Alliance(u32),
+    /// One group of residents: its dimension and its index there (income
+    /// group, scheme, region, travel quintile 0 to 4; see [`groups`]).
+    Group(Dimension, u32),
 }
 
 impl Scope {
@@ -51,6 +61,7 @@ impl Scope {
             Scope::Tier(_) => ScopeKind::Tier,
             Scope::Facility(_) => ScopeKind::Facility,
             Scope::Alliance(_) => ScopeKind::Alliance,
+            Scope::Group(..) => ScopeKind::Group,
         }
     }
 }
@@ -469,6 +480,8 @@ pub struct EpisodeEnd {
     /// Onset to the start of its treatment \[minutes\], if it was treated
     /// before it ended unmet (an admission forgone for a deposit).
     pub treated_after: Option<f64>,
+    /// Its patient.
+    pub who: Who,
 }
 
 /// What a patient who cannot raise an admission deposit does.
@@ -503,6 +516,8 @@ pub struct Recorder {
     today: [DayAcc; 4],
     daily: Vec<DailyRow>,
     system: SystemAcc,
+    /// Accumulators per group of residents (`groups`).
+    groups: groups::Groups,
     /// Conservation counts, warm-up included.
     pub ledger: Ledger,
     /// Money per year and facility, warm-up included.
@@ -510,8 +525,9 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// A recorder for `world`; every facility starts closed with its base staff.
-    pub fn new(world: &World) -> Recorder {
+    /// A recorder for `world` and its `residents`; every facility starts
+    /// closed with its base staff.
+    pub fn new(world: &World, residents: &[Resident]) -> Recorder {
         let facilities = world
             .facilities
             .iter()
@@ -531,6 +547,7 @@ impl Recorder {
                 time_to_care: Severity::ALL.iter().map(|_| Delays::new()).collect(),
                 ..SystemAcc::default()
             },
+            groups: groups::Groups::new(world, residents),
             ledger: Ledger {
                 min_wait_minutes: f64::INFINITY,
                 ..Ledger::default()
@@ -543,15 +560,33 @@ impl Recorder {
         t >= self.warmup
     }
 
+    /// Whom notifications about `resident` (`r`) are about.
+    #[inline]
+    pub fn who(&self, resident: u32, r: Resident) -> Who {
+        Who {
+            resident,
+            cell: self.groups.cell(r),
+        }
+    }
+
+    /// The accumulators of `who`'s cell.
+    #[inline]
+    fn cell(&mut self, who: Who) -> &mut groups::GroupAcc {
+        &mut self.groups.cells[who.cell as usize]
+    }
+
     fn tier_of(&self, f: u32) -> usize {
         self.facility_tier[f as usize] as usize
     }
 
     /// A patient reaches facility `f`'s outpatient queue.
-    pub fn arrival(&mut self, t: f64, f: u32, kind: ArrivalKind) {
+    pub fn arrival(&mut self, t: f64, f: u32, kind: ArrivalKind, who: Who) {
         self.ledger.visits_arrived += 1;
         if self.measured(t) {
             let tier = self.tier_of(f);
+            let cell = self.cell(who);
+            cell.arrivals += 1;
+            cell.grassroots_arrivals += u64::from(tier <= Tier::Township as usize);
             let acc = &mut self.facilities[f as usize];
             acc.n.arrivals += 1;
             acc.n.referrals_up_in += u64::from(kind.referred_up);
@@ -562,10 +597,13 @@ impl Recorder {
     }
 
     /// A contracted resident's visit; `adherent` if at a contracted facility.
-    pub fn contract_visit(&mut self, t: f64, adherent: bool) {
+    pub fn contract_visit(&mut self, t: f64, adherent: bool, who: Who) {
         if self.measured(t) {
             self.system.contract_visits += 1;
             self.system.contract_adherent += u64::from(adherent);
+            let cell = self.cell(who);
+            cell.contract_visits += 1;
+            cell.contract_adherent += u64::from(adherent);
         }
     }
 
@@ -622,15 +660,22 @@ impl Recorder {
     /// an illness episode of `severity` that began at `onset`: its time to
     /// capable care, and with an outcome model its chance of a poor
     /// outcome. Counted when the onset is after warm-up, as episodes are.
-    pub fn treatment_start(&mut self, t: f64, onset: f64, severity: Severity) {
+    pub fn treatment_start(&mut self, t: f64, onset: f64, severity: Severity, who: Who) {
         if !self.measured(onset) {
             return;
         }
         let delay = t - onset;
         self.system.time_to_care[severity as usize].record(delay);
-        if let Some(h) = self.outcome.and_then(|m| m.hazard_per_hour(severity)) {
-            self.system.poor_outcomes += poor_outcome_probability(h, delay);
+        let hazard = self.outcome.and_then(|m| m.hazard_per_hour(severity));
+        let cell = &mut self.groups.cells[who.cell as usize];
+        cell.care_minutes[severity as usize] += delay;
+        cell.care_n[severity as usize] += 1;
+        if let Some(h) = hazard {
+            let p = poor_outcome_probability(h, delay);
+            self.system.poor_outcomes += p;
             self.system.outcome_episodes += 1;
+            cell.poor_outcomes += p;
+            cell.outcome_episodes += 1;
         }
     }
 
@@ -654,8 +699,8 @@ impl Recorder {
     }
 
     /// A bill at `f` at `t`: an outpatient consultation or a stay, split
-    /// between the payers, with the markup it forgoes.
-    pub fn bill(&mut self, t: f64, f: u32, b: &Bill) {
+    /// between the payers, with the markup it forgoes, for the patient `who`.
+    pub fn bill(&mut self, t: f64, f: u32, b: &Bill, who: Who) {
         let (price, fund, serious) = (b.price, b.fund, b.serious_illness);
         self.ledger.price_total += price;
         self.ledger.fund_total += fund;
@@ -674,33 +719,46 @@ impl Recorder {
                 acc.n.inpatient_cost += price;
             }
             self.system.alliance_fund[b.alliance as usize] += fund;
+            let cell = self.cell(who);
+            cell.cost += price;
+            cell.fund += fund;
+            cell.serious_illness += serious;
+            cell.oop += price - fund - serious;
+            self.groups.spend(who, cny(price - fund), cny(price - fund - serious));
         }
     }
 
     /// A resident's first serious-illness payment this year, at `t`.
-    pub fn serious_illness_beneficiary(&mut self, t: f64) {
+    pub fn serious_illness_beneficiary(&mut self, t: f64, who: Who) {
         if self.measured(t) {
             self.system.serious_illness_beneficiaries += 1;
+            self.cell(who).serious_illness_beneficiaries += 1;
         }
     }
 
     /// A consultation at `f` ended (treatment or triage before referral
     /// up) for a resident of region `home`.
-    pub fn served(&mut self, t: f64, f: u32, referred_up: bool, home: RegionId) {
+    pub fn served(&mut self, t: f64, f: u32, referred_up: bool, home: RegionId, who: Who) {
         self.ledger.visits_served += 1;
         if self.measured(t) {
             let acc = &mut self.facilities[f as usize];
             acc.n.served += 1;
             acc.n.referrals_up_out += u64::from(referred_up);
+            let in_county = u64::from(self.facility_region[f as usize] == home);
             self.system.visits += 1;
-            self.system.visits_in_county += u64::from(self.facility_region[f as usize] == home);
+            self.system.visits_in_county += in_county;
+            let cell = self.cell(who);
+            cell.visits += 1;
+            cell.visits_in_county += in_county;
+            cell.referrals_up += u64::from(referred_up);
         }
     }
 
     /// Follow-ups of an episode treated at `f` are referred down.
-    pub fn referral_down(&mut self, t: f64, f: u32) {
+    pub fn referral_down(&mut self, t: f64, f: u32, who: Who) {
         if self.measured(t) {
             self.facilities[f as usize].n.referrals_down_out += 1;
+            self.cell(who).referrals_down += 1;
         }
     }
 
@@ -724,11 +782,15 @@ impl Recorder {
 
     /// A resident of region `home` got a bed at `f` after waiting
     /// `boarding` minutes.
-    pub fn admission(&mut self, t: f64, f: u32, boarding: f64, home: RegionId) {
+    pub fn admission(&mut self, t: f64, f: u32, boarding: f64, home: RegionId, who: Who) {
         self.ledger.admissions += 1;
         if self.measured(t) {
+            let in_county = u64::from(self.facility_region[f as usize] == home);
             self.system.admissions += 1;
-            self.system.admissions_in_county += u64::from(self.facility_region[f as usize] == home);
+            self.system.admissions_in_county += in_county;
+            let cell = self.cell(who);
+            cell.admissions += 1;
+            cell.admissions_in_county += in_county;
             let acc = &mut self.facilities[f as usize];
             acc.n.admissions += 1;
             if boarding > 0.0 {
@@ -751,9 +813,10 @@ impl Recorder {
     }
 
     /// A boarding patient at `f` is transferred after waiting `boarding` minutes.
-    pub fn transfer(&mut self, t: f64, f: u32, boarding: f64) {
+    pub fn transfer(&mut self, t: f64, f: u32, boarding: f64, who: Who) {
         self.ledger.transfers += 1;
         if self.measured(t) {
+            self.cell(who).transfers += 1;
             let acc = &mut self.facilities[f as usize];
             acc.n.transfers_out += 1;
             acc.n.boarding_wait_sum += boarding;
@@ -774,11 +837,12 @@ impl Recorder {
     }
 
     /// An episode began; `first` is the tier of its first chosen facility.
-    pub fn episode_start(&mut self, counted: bool, mild: bool, first: Option<Tier>) {
+    pub fn episode_start(&mut self, counted: bool, mild: bool, first: Option<Tier>, who: Who) {
         self.ledger.episodes_started += 1;
         if !counted {
             return;
         }
+        let bypass = u64::from(first.is_some_and(|t| t >= Tier::County));
         let s = &mut self.system;
         s.episodes += 1;
         if let Some(tier) = first {
@@ -786,7 +850,16 @@ impl Recorder {
         }
         if mild {
             s.mild += 1;
-            s.mild_bypass += u64::from(first.is_some_and(|t| t >= Tier::County));
+            s.mild_bypass += bypass;
+        }
+        let cell = &mut self.groups.cells[who.cell as usize];
+        cell.episodes += 1;
+        if let Some(tier) = first {
+            cell.first_contact[tier as usize] += 1;
+        }
+        if mild {
+            cell.mild += 1;
+            cell.mild_bypass += bypass;
         }
     }
 
@@ -800,32 +873,47 @@ impl Recorder {
         if !e.counted {
             return;
         }
+        let hazard = self.outcome.and_then(|m| m.hazard_per_hour(e.severity));
         let s = &mut self.system;
+        let cell = &mut self.groups.cells[e.who.cell as usize];
         s.travel_minutes += e.travel_minutes;
         s.cost += e.cost;
+        cell.travel_minutes += e.travel_minutes;
+        cell.episode_cost += e.cost;
         if e.completed {
             s.completed += 1;
             s.within_county += u64::from(e.within_county);
             s.cross_region += u64::from(e.cross_region);
+            cell.completed += 1;
+            cell.within_county += u64::from(e.within_county);
+            cell.cross_region += u64::from(e.cross_region);
         } else {
             s.unmet += 1;
+            cell.unmet += 1;
             // Unmet: an unbounded delay, a poor outcome for sure. One
             // treated first already counts the chance of its delay
             // (`treatment_start`): it adds the rest, 1 - (1 - exp(-h d)).
-            if let Some(h) = self.outcome.and_then(|m| m.hazard_per_hour(e.severity)) {
-                match e.treated_after {
+            if let Some(h) = hazard {
+                let more = match e.treated_after {
                     None => {
-                        s.poor_outcomes += 1.0;
                         s.outcome_episodes += 1;
+                        cell.outcome_episodes += 1;
+                        1.0
                     }
-                    Some(d) => s.poor_outcomes += 1.0 - poor_outcome_probability(h, d),
-                }
+                    Some(d) => 1.0 - poor_outcome_probability(h, d),
+                };
+                s.poor_outcomes += more;
+                cell.poor_outcomes += more;
             }
         }
     }
 
-    /// Midnight ending `day`: closes the day's tier series.
-    pub fn day_end(&mut self, day: u32, t: f64) {
+    /// Midnight ending `day`: closes the day's tier series, and after
+    /// every 365th day the payment year of `residents`' spending (`groups`).
+    pub fn day_end(&mut self, day: u32, t: f64, residents: &[Resident]) {
+        if (day + 1).is_multiple_of(365) {
+            self.groups.close_year(t, self.warmup, residents);
+        }
         for tier in Tier::ALL {
             let acc = &mut self.today[tier as usize];
             acc.queue.set(t, acc.queue.level, self.warmup);
@@ -852,9 +940,10 @@ impl Recorder {
 
     /// Closes integrals at the horizon and lays out the metrics: at each
     /// scope, those of the catalogue in its order.
-    pub fn finish(mut self, world: &World, replication: u32, horizon: f64) -> RunOutput {
+    pub fn finish(mut self, world: &World, replication: u32, horizon: f64, residents: &[Resident]) -> RunOutput {
         let minutes = horizon - self.warmup;
         let warm = self.warmup;
+        self.groups.close_year(horizon, warm, residents);
         for acc in &mut self.facilities {
             for i in &mut acc.levels {
                 i.set(horizon, i.level, warm);
@@ -910,6 +999,12 @@ impl Recorder {
                 for d in catalogue::at(ScopeKind::Alliance) {
                     push(Scope::Alliance(a as u32), d, alliance_value(d.id, budget, cny(fund)));
                 }
+            }
+        }
+        for (dim, i) in groups::reported(world) {
+            let acc = self.groups.total(dim, i);
+            for d in catalogue::at(ScopeKind::Group).filter(reported) {
+                push(Scope::Group(dim, i), d, acc.value(d.id));
             }
         }
         RunOutput {
@@ -990,7 +1085,7 @@ impl Recorder {
                 let spent = cny(s.alliance_fund.iter().sum());
                 alliance_value(id, budget, spent)?
             }
-            id => time_to_care_value(id, &s.time_to_care)?,
+            id => time_to_care_value(id, &s.time_to_care).or_else(|| self.groups.system_value(id, world))?,
         })
     }
 }

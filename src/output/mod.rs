@@ -92,6 +92,7 @@ impl Kind {
                 "facilities.csv",
                 "alliances.csv",
                 "system.csv",
+                "groups.csv",
                 "runs.csv",
                 "runs_wide.csv",
                 "daily.csv",

@@ -1,5 +1,5 @@
-//! Charts of one run folder, from tiers.csv, facilities.csv, daily.csv and
-//! system.csv.
+//! Charts of one run folder, from tiers.csv, facilities.csv, daily.csv,
+//! system.csv and (when there is one) groups.csv.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -71,7 +71,87 @@ pub(crate) fn figures(dir: &Path) -> Result<Vec<(String, Figure)>, PlotError> {
     out.extend(beds.map(|f| ("bed_occupancy".to_string(), f)));
     out.push(("money_by_tier".to_string(), money(&t)));
     out.push(("referrals".to_string(), referrals(&t)));
+    out.extend(catastrophic_by_income(dir)?.map(|f| ("catastrophic_by_income".to_string(), f)));
     Ok(out)
+}
+
+/// Catastrophic spending by income group from `groups.csv` (folders
+/// written before groups have none: no chart): the share after both
+/// payers as bars with intervals, before serious-illness insurance as a
+/// marker, out-of-pocket per resident-year beside each bar.
+fn catastrophic_by_income(dir: &Path) -> Result<Option<Figure>, PlotError> {
+    let path = dir.join("groups.csv");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let metrics = [
+        M::CatastrophicShare,
+        M::CatastrophicShareBeforeSeriousIllness,
+        M::OopPerResident,
+    ];
+    let table = tables::read(&path, &metrics)?;
+    let (dim, group, stat) = (table.col("dimension")?, table.col("group")?, tables::stats(&table)?);
+    let mut groups: Vec<String> = Vec::new();
+    let mut stats: BTreeMap<(String, MetricId), Stat> = BTreeMap::new();
+    for r in table.rows().iter().filter(|r| r.get(dim) == Some("income")) {
+        let (Some(g), Some(m)) = (r.get(group), table.metric(r)) else {
+            continue;
+        };
+        if !groups.iter().any(|x| x == g) {
+            groups.push(g.to_string());
+        }
+        stats.insert((g.to_string(), m), stat(r));
+    }
+    if groups.is_empty() {
+        return Ok(None);
+    }
+    let get = |g: &String, m: MetricId| stats.get(&(g.clone(), m)).copied().unwrap_or(Stat::NAN);
+    let share = M::CatastrophicShare.def().unit;
+    let bars: Vec<Stat> = groups
+        .iter()
+        .map(|g| get(g, M::CatastrophicShare).scaled(100.0).clipped(share, 100.0))
+        .collect();
+    let before: Vec<f64> = groups
+        .iter()
+        .map(|g| get(g, M::CatastrophicShareBeforeSeriousIllness).mean * 100.0)
+        .collect();
+    let notes = groups
+        .iter()
+        .zip(&bars)
+        .map(|(g, s)| {
+            format!(
+                "{}%; out-of-pocket {} CNY per resident-year",
+                canvas::fmt_num(s.mean, 1),
+                canvas::fmt_num(get(g, M::OopPerResident).mean, 0)
+            )
+        })
+        .collect();
+    let colour = RGBColor(120, 90, 150);
+    Ok(Some(Figure::Bars(Bars {
+        title: "Catastrophic health expenditure by income group, with 95% intervals".into(),
+        categories: groups.clone(),
+        colours: vec![colour; groups.len()],
+        series: vec![BarSeries {
+            shade: 0.0,
+            values: bars.iter().map(|s| s.mean).collect(),
+            intervals: Some(bars.iter().map(|s| (s.lo, s.hi)).collect()),
+            notes,
+        }],
+        stacked: false,
+        markers: vec![MarkerSeries {
+            marker: Marker::Circle,
+            values: before,
+        }],
+        legend: vec![
+            LegendEntry::new("after every payer (bar)", Swatch::Box(colour)),
+            LegendEntry::new("before serious-illness insurance", Swatch::Marker(Marker::Circle)),
+        ],
+        x_desc: "Resident-years with catastrophic out-of-pocket spending (%)".into(),
+        y_desc: "Income group".into(),
+        unit: Unit::Percent,
+        note: intervals_note(tables::replications(bars.iter()), "Means over replications"),
+        bounds: Unit::Percent.bounds(),
+    })))
 }
 
 /// Tier metrics by (tier, metric), for the tiers present in tiers.csv.

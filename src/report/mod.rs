@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::metrics::MetricId as M;
 use crate::metrics::catalogue::{self, MetricDef};
+use crate::metrics::groups::group_name;
 use crate::metrics::{MetricId, RunOutput, Scope, ScopeKind, Summary};
 use crate::output::Staged;
 use crate::scenario::resolved;
@@ -46,6 +47,7 @@ pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
     let mut system = Map::new();
     let mut tiers = Map::new();
     let mut alliances = Map::new();
+    let mut groups = Map::new();
     let mut facilities: Vec<Map<String, Value>> = world
         .facilities
         .iter()
@@ -84,6 +86,18 @@ pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
                     .expect("facility entries have metrics");
                 e.insert(m.name.into(), stats_json(m));
             }
+            Scope::Group(dim, i) => {
+                let e = groups
+                    .entry(dim.name())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                    .as_object_mut()
+                    .expect("dimension entries are objects")
+                    .entry(group_name(world, dim, i))
+                    .or_insert_with(|| Value::Object(Map::new()));
+                e.as_object_mut()
+                    .expect("group entries are objects")
+                    .insert(m.name.into(), stats_json(m));
+            }
         }
     }
     let doc = json!({
@@ -97,6 +111,7 @@ pub fn summary_json(world: &World, summaries: &[Summary]) -> Vec<u8> {
         "tiers": tiers,
         "alliances": alliances,
         "facilities": facilities,
+        "groups": groups,
     });
     let mut out = serde_json::to_vec_pretty(&doc).expect("JSON values always serialise");
     out.push(b'\n');
@@ -109,6 +124,7 @@ fn subject_columns(kind: ScopeKind) -> &'static [&'static str] {
         ScopeKind::Tier => &["tier"],
         ScopeKind::Facility => &["facility", "tier", "region"],
         ScopeKind::Alliance => &["alliance"],
+        ScopeKind::Group => &["dimension", "group"],
         ScopeKind::System | ScopeKind::Daily => &[],
     }
 }
@@ -124,6 +140,7 @@ fn subject(world: &World, scope: Scope) -> Vec<String> {
             vec![f.name.clone(), f.tier.name().to_string(), region]
         }
         Scope::Alliance(i) => vec![world.scenario.alliances[i as usize].clone()],
+        Scope::Group(dim, i) => vec![dim.name().to_string(), group_name(world, dim, i)],
     }
 }
 
@@ -135,6 +152,7 @@ pub fn write_run(dir: &Staged<'_>, world: &World, runs: &[RunOutput], summaries:
         ("facilities.csv", ScopeKind::Facility),
         ("alliances.csv", ScopeKind::Alliance),
         ("system.csv", ScopeKind::System),
+        ("groups.csv", ScopeKind::Group),
     ];
     for (file, kind) in tables {
         let rows = summaries.iter().filter(|m| m.scope.kind() == kind).map(|m| {
@@ -186,12 +204,13 @@ fn wide_column(world: &World, scope: Scope, metric: &str) -> Option<String> {
         Scope::System => Some(wide_name(&["system", metric])),
         Scope::Tier(t) => Some(wide_name(&["tier", t.name(), metric])),
         Scope::Alliance(i) => Some(wide_name(&["alliance", &world.scenario.alliances[i as usize], metric])),
-        Scope::Facility(_) => None,
+        Scope::Facility(_) | Scope::Group(..) => None,
     }
 }
 
 /// `runs_wide.csv`: one row per replication, one column per system, tier
-/// and alliance metric (for pandas, R and Excel).
+/// and alliance metric (for pandas, R and Excel; group metrics stay in
+/// the long tables, as facility metrics do).
 fn runs_wide_csv(world: &World, runs: &[RunOutput]) -> io::Result<Vec<u8>> {
     let Some(first) = runs.first() else {
         return csv_bytes(&["replication", "seed"], std::iter::empty());

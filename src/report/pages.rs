@@ -114,6 +114,63 @@ const TIER_COLUMNS: [MetricId; 8] = [
     M::BedOccupancy,
 ];
 
+/// Metrics a run report shows per group of residents, in column order.
+const GROUP_COLUMNS: [MetricId; 7] = [
+    M::Residents,
+    M::FirstContactGrassrootsShare,
+    M::MeanTravelMinutes,
+    M::UnmetEpisodes,
+    M::OopPerResident,
+    M::CatastrophicShare,
+    M::CatastrophicShareBeforeSeriousIllness,
+];
+
+/// One row per group of residents of `groups.csv` (dimension, group,
+/// [`GROUP_COLUMNS`]); `None` for folders written before groups.
+fn group_rows(dir: &Path) -> Result<Option<Vec<Vec<String>>>, PageError> {
+    let path = dir.join("groups.csv");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let table = Table::read(&path, Some(&GROUP_COLUMNS))?;
+    let (dim, group, stats) = (table.col("dimension")?, table.col("group")?, table.stats()?);
+    let mut subjects: Vec<(String, String)> = Vec::new();
+    for r in table.rows() {
+        let key = (
+            r.get(dim).unwrap_or("").to_string(),
+            r.get(group).unwrap_or("").to_string(),
+        );
+        if !subjects.contains(&key) {
+            subjects.push(key);
+        }
+    }
+    let mut rows = Vec::new();
+    for (d, g) in subjects {
+        let mut row = vec![d.clone(), g.clone()];
+        for metric in GROUP_COLUMNS {
+            let r = table.find(metric, &[("dimension", &d), ("group", &g)])?;
+            row.push(r.map_or("-".into(), |r| pm(metric.name(), stats(r))));
+        }
+        rows.push(row);
+    }
+    Ok(Some(rows))
+}
+
+/// The definition of catastrophic spending the run used, in words.
+fn catastrophic_rule(s: &Scenario) -> String {
+    let c = &s.catastrophic;
+    let pct = c.threshold * 100.0;
+    match c.definition {
+        crate::scenario::CatastrophicDefinition::IncomeShare => {
+            format!("yearly out-of-pocket above {pct}% of the income group's income (SDG 3.8.2).")
+        }
+        crate::scenario::CatastrophicDefinition::CapacityToPay => format!(
+            "yearly out-of-pocket of at least {pct}% of capacity to pay, income less {} CNY subsistence (WHO).",
+            c.subsistence
+        ),
+    }
+}
+
 /// `report.html` of a run folder.
 pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
     let scenario = load_scenario(dir)?;
@@ -140,12 +197,16 @@ pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
             vec![metric.to_string(), pm(metric, sys_stats(r))]
         })
         .collect();
+    let groups = group_rows(dir)?;
+    let mut group_headers = vec!["dimension", "group"];
+    group_headers.extend(GROUP_COLUMNS.map(MetricId::name));
     let tables = [
         "summary.json",
         "system.csv",
         "tiers.csv",
         "facilities.csv",
         "alliances.csv",
+        "groups.csv",
         "daily.csv",
         "runs.csv",
         "scenario.toml",
@@ -156,6 +217,11 @@ pub fn run_page(dir: &Path, charts: &[Chart]) -> Result<String, PageError> {
         (html::table(&headers, &tier_rows))
         h2 { "System" }
         (html::table(&["metric", "mean ± 95% half-width"], &sys_rows))
+        @if let Some(rows) = &groups {
+            h2 { "Groups of residents (mean ± half-width of the 95% interval)" }
+            p { "Catastrophic spending: " (catastrophic_rule(&scenario)) }
+            (html::table(&group_headers, rows))
+        }
         (figures(charts))
         (html::file_links(dir, &tables))
     };

@@ -20,6 +20,7 @@ pub mod validate;
 use std::path::Path;
 
 pub use crate::levers::budget::Budget;
+pub use crate::levers::catastrophic::{Catastrophic, Definition as CatastrophicDefinition};
 pub use crate::levers::contract::{Contract, Target};
 pub use crate::levers::deposit::Deposit;
 pub use crate::levers::drugs::Drugs;
@@ -314,6 +315,8 @@ scenario_with_levers! {
         serious_illness => serious_illness: Option<SeriousIllness>,
         /// Drug shares and markups of prices, the zero-markup reform; `None` when prices carry no drug markup.
         drugs => drugs: Option<Drugs>,
+        /// The definition of catastrophic health expenditure (always on).
+        catastrophic => catastrophic: Catastrophic,
         /// Poor outcomes from delays to capable care; `None` when not modelled.
         outcome => outcome: Option<OutcomeModel>,
         /// Emergency departments, any-hour emergencies and emergency referrals.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Severity, Tier};
 pub use crate::levers::budget::RawBudget;
+pub use crate::levers::catastrophic::RawCatastrophic;
 pub use crate::levers::contract::RawContract;
 pub use crate::levers::deposit::RawDeposit;
 pub use crate::levers::drugs::RawDrugs;
@@ -52,6 +53,7 @@ raw_section! {
         pub budget: Option<RawBudget>,
         pub serious_illness: Option<RawSeriousIllness>,
         pub drugs: Option<RawDrugs>,
+        pub catastrophic: Option<RawCatastrophic>,
         pub outcome: Option<RawOutcome>,
         pub emergency: Option<RawEmergency>,
         pub layout: Option<String>,

@@ -191,7 +191,8 @@ fn complete_point(slot: &Mutex<Vec<Option<RunOutput>>>, r: u32, out: RunOutput) 
 /// One point's runs: replication, seed, scope, id, metric, value.
 fn point_csv(world: &World, runs: &[RunOutput], facility_metrics: bool) -> Result<Vec<u8>, store::StoreError> {
     report::runs_csv(world, runs, |scope| {
-        facility_metrics || !matches!(scope, Scope::Facility(_))
+        // Groups of residents stay in a run's own tables (`groups.csv`).
+        !matches!(scope, Scope::Group(..)) && (facility_metrics || !matches!(scope, Scope::Facility(_)))
     })
     .map_err(|source| store::StoreError::Io {
         path: "points".into(),

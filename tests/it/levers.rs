@@ -729,6 +729,7 @@ fn income(multiplier: f64) -> Knobs {
 name = "everyone"
 share = 1.0
 cost_multiplier = {multiplier}
+income = 39218
 "#
         ),
         ..Knobs::default()
@@ -846,10 +847,12 @@ employee_share = 0.3
 name = "low"
 share = 0.4
 cost_multiplier = 1.5
+income = 21691
 [[population.income_group]]
 name = "high"
 share = 0.6
 cost_multiplier = 0.7
+income = 51821
 
 [admission]
 prob = { mild = 0.01, moderate = 0.1, severe = 0.5, critical = 0.8 }
@@ -1127,7 +1130,7 @@ fn serious_illness_insurance_lowers_chronic_out_of_pocket_and_conserves_money() 
 fn low_income_county(deposit: &str) -> Scenario {
     let k = Knobs {
         sections: format!(
-            "[[population.income_group]]\nname = \"low\"\nshare = 1.0\ncost_multiplier = 1.5\n\
+            "[[population.income_group]]\nname = \"low\"\nshare = 1.0\ncost_multiplier = 1.5\nincome = 9000\n\
              [deposit]\namount = {{ township = 500, county = 3000, regional = 10000 }}\n{deposit}"
         ),
         ..Knobs::default()

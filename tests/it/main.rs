@@ -13,6 +13,7 @@ mod emergency;
 mod frozen;
 mod fuzz;
 mod golden;
+mod groups;
 mod invariants;
 mod levers;
 mod messages;
