@@ -92,11 +92,19 @@ fn name(p: &Path) -> String {
     p.file_stem().expect("stem").to_string_lossy().into_owned()
 }
 
+/// The shipped matched pairs (folder, before, after), each run and compared.
+const PAIRS: [(&str, &str, &str); 2] = [
+    ("reform_vs_baseline", "baseline", "reform"),
+    ("xining", "before", "after"),
+];
+
 fn current_hashes() -> BTreeMap<String, String> {
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut hashes = BTreeMap::new();
     let mut scenarios = shipped("scenarios");
-    scenarios.extend(shipped("scenarios/reform_vs_baseline"));
+    for (dir, _, _) in PAIRS {
+        scenarios.extend(shipped(&format!("scenarios/{dir}")));
+    }
     for s in &scenarios {
         let parent = name(s.parent().expect("parent"));
         let label = format!("run/{parent}/{}", name(s));
@@ -112,19 +120,19 @@ fn current_hashes() -> BTreeMap<String, String> {
         ]);
         hash_tree(&out, &label, &[], &mut hashes);
     }
-    let (base, reform) = (
-        tmp.path().join("run-reform_vs_baseline-baseline"),
-        tmp.path().join("run-reform_vs_baseline-reform"),
-    );
-    let cmp = tmp.path().join("compare");
     let arg = |p: &Path| p.to_str().expect("utf-8").to_string();
-    tiersim(&["compare", &arg(&base), &arg(&reform), "--out", &arg(&cmp)]);
-    hash_tree(
-        &cmp,
-        "compare/reform_vs_baseline",
-        &["compare.toml", "report.html"],
-        &mut hashes,
-    );
+    for (dir, before, after) in PAIRS {
+        let base = tmp.path().join(format!("run-{dir}-{before}"));
+        let reform = tmp.path().join(format!("run-{dir}-{after}"));
+        let cmp = tmp.path().join(format!("compare-{dir}"));
+        tiersim(&["compare", &arg(&base), &arg(&reform), "--out", &arg(&cmp)]);
+        hash_tree(
+            &cmp,
+            &format!("compare/{dir}"),
+            &["compare.toml", "report.html"],
+            &mut hashes,
+        );
+    }
     for sweep in shipped("scenarios/sweeps") {
         let text = std::fs::read_to_string(&sweep).expect("shipped sweep readable");
         let mut t: toml::Table = text.parse().expect("shipped sweep is TOML");

@@ -24,3 +24,4 @@ mod support;
 mod sweep;
 mod theory;
 mod trace;
+mod xining;
