@@ -97,7 +97,13 @@ pub fn estimate(scenario: &Scenario, threads: usize) -> Estimate {
     let settlements: f64 = scenario.regions.iter().map(|r| r.settlements.len() as f64).sum();
     let options = settlements * f64::from(4 * scenario.choice.nearest_per_tier).min(facilities.max(1.0));
     let capped = scenario.policy.schemes.iter().any(|s| s.annual_cap.is_some());
-    let resident_bytes = size_of::<Resident>() as f64 + if capped { 4.0 } else { 0.0 };
+    // Besides the resident itself, f32 yearly figures: the fund's part
+    // under a cap, out-of-pocket for catastrophic spending (always), and
+    // with serious-illness insurance the payer's running total and the
+    // out-of-pocket before it.
+    let serious = scenario.serious_illness.is_some();
+    let resident_bytes =
+        size_of::<Resident>() as f64 + 4.0 + if capped { 4.0 } else { 0.0 } + if serious { 8.0 } else { 0.0 };
     // Under way at once: about two days of onsets (waits, stays, follow-ups).
     let days = f64::from(scenario.days).max(1.0);
     let in_flight = (episodes_per_replication / days * (2.0 + followups)).min(episodes_per_replication);
