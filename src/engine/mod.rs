@@ -93,6 +93,7 @@ use crate::levers::contract::run as contract;
 use crate::levers::deposit::run::Deposits;
 use crate::levers::emergency::run::Departments;
 use crate::levers::payment::run::Payment;
+use crate::levers::quota::run::Quotas;
 use crate::levers::rotation::run::Rotation;
 use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput, Who};
 use crate::policy::Care;
@@ -175,6 +176,8 @@ pub(crate) struct Sim<'w> {
     pub(crate) emergency: Departments,
     /// Admission deposits (`deposit`); `None` without `[deposit]`.
     pub(crate) deposits: Option<Deposits>,
+    /// Daily volume quotas (`quota`); `None` without `[[quota]]`.
+    pub(crate) quotas: Option<Quotas>,
     /// The merged onset process (`onset`).
     onsets: Onsets,
     pub(crate) next_token: u32,
@@ -210,6 +213,7 @@ impl<'w> Sim<'w> {
             rotation: Rotation::new(world),
             emergency: Departments::new(world),
             deposits: Deposits::new(world),
+            quotas: Quotas::new(world),
             onsets: Onsets::new(scenario, onsets_per_year(scenario, &residents)),
             residents,
             rngs: Streams::new(scenario.seed, replication),
@@ -477,6 +481,9 @@ impl<'w> Sim<'w> {
                 }
             }
             self.request_bed(id, f, t);
+            return;
+        }
+        if self.quota_refuses(id, t) {
             return;
         }
         let token = self.new_token();
