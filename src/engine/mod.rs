@@ -15,7 +15,8 @@
 //! `payment` bills, yearly caps and the expected episode costs the choice
 //! weighs, `emergency` the hospitals' emergency departments and what an
 //! emergency patient may choose and how fast they are referred, `deposit`
-//! the admission deposit a resident may not raise. The onset
+//! the admission deposit a resident may not raise, `quota` the daily
+//! outpatient quotas. The onset
 //! process is `onset`. [`Sim`] and its fields are `pub(crate)` for those
 //! hooks only: nothing outside `src/engine/` and `src/levers/` names them (a test in
 //! `src/levers/mod.rs` checks).
@@ -41,7 +42,10 @@
 //!    the travel minutes), `contract::holds_contract` the contract term;
 //!    then `choice::utilities` (the quality gate over the whole set) and
 //!    the one choice uniform.
-//! 3. Arrival at a queue (`Sim::on_arrival`): the recorder and trace,
+//! 3. Arrival at a queue (`Sim::on_arrival`): first `quota::quota_refuses`
+//!    (with `[[quota]]`, a self-referred arrival beyond the day's quota is
+//!    refused: one choice uniform when it chooses again, none when turned
+//!    away; the rest of this step is skipped), then the recorder and trace,
 //!    then `contract::contract_visit` (no draw), then
 //!    `patience::start_patience` (one patience draw when patience is on,
 //!    emergency department or not), then `emergency::to_emergency_department`

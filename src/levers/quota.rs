@@ -7,7 +7,7 @@
 //! refuses it. README: "[[quota]]"; `docs/model.md`: "Volume quotas".
 
 use super::{Context, Lever, Named, of_tier};
-use crate::scenario::limits::{MAX_QUOTAS, MAX_QUOTA_PER_DAY};
+use crate::scenario::limits::{MAX_QUOTA_PER_DAY, MAX_QUOTAS};
 use crate::scenario::raw::TIER_NAMES;
 use crate::scenario::validate::Checker;
 use crate::scenario::{FacilityId, Tier};
@@ -356,7 +356,10 @@ mod tests {
 
     #[test]
     fn a_negative_quota_is_named_by_its_key() {
-        let p = refused::<Q>(&one("tier = \"county\"\noutpatient_per_day = -1"), "quota[0].outpatient_per_day");
+        let p = refused::<Q>(
+            &one("tier = \"county\"\noutpatient_per_day = -1"),
+            "quota[0].outpatient_per_day",
+        );
         assert!(p.message.contains("between 0 and"), "{}", p.message);
     }
 
@@ -389,8 +392,21 @@ mod tests {
     }
 
     #[test]
+    fn the_resolved_scenario_keeps_the_quotas() {
+        let text = format!(
+            "{BASE}[[quota]]\nfacility = \"C\"\noutpatient_per_day = 3\n[[quota]]\ntier = \"township\"\noutpatient_per_day = 9\noverflow = \"turn_away\"\n"
+        );
+        let s = scenario(&text).expect("valid");
+        let resolved = crate::scenario::resolved::to_toml(&s);
+        assert!(resolved.contains("overflow = \"rechoose\""), "{resolved}");
+        assert_eq!(scenario(&resolved).expect("valid").quotas, s.quotas);
+    }
+
+    #[test]
     fn round_trip() {
         round_trips::<Q>(&Vec::new());
-        round_trips::<Q>(&one("tier = \"township\"\noutpatient_per_day = 0\noverflow = \"turn_away\""));
+        round_trips::<Q>(&one(
+            "tier = \"township\"\noutpatient_per_day = 0\noverflow = \"turn_away\"",
+        ));
     }
 }
