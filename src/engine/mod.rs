@@ -15,7 +15,8 @@
 //! `payment` bills, yearly caps and the expected episode costs the choice
 //! weighs, `emergency` the hospitals' emergency departments and what an
 //! emergency patient may choose and how fast they are referred, `deposit`
-//! the admission deposit a resident may not raise. The onset
+//! the admission deposit a resident may not raise, `quota` the daily
+//! outpatient quotas. The onset
 //! process is `onset`. [`Sim`] and its fields are `pub(crate)` for those
 //! hooks only: nothing outside `src/engine/` and `src/levers/` names them (a test in
 //! `src/levers/mod.rs` checks).
@@ -41,7 +42,10 @@
 //!    the travel minutes), `contract::holds_contract` the contract term;
 //!    then `choice::utilities` (the quality gate over the whole set) and
 //!    the one choice uniform.
-//! 3. Arrival at a queue (`Sim::on_arrival`): the recorder and trace,
+//! 3. Arrival at a queue (`Sim::on_arrival`): first `quota::quota_refuses`
+//!    (with `[[quota]]`, a self-referred arrival beyond the day's quota is
+//!    refused: one choice uniform when it chooses again, none when turned
+//!    away; the rest of this step is skipped), then the recorder and trace,
 //!    then `contract::contract_visit` (no draw), then
 //!    `patience::start_patience` (one patience draw when patience is on,
 //!    emergency department or not), then `emergency::to_emergency_department`
@@ -93,6 +97,7 @@ use crate::levers::contract::run as contract;
 use crate::levers::deposit::run::Deposits;
 use crate::levers::emergency::run::Departments;
 use crate::levers::payment::run::Payment;
+use crate::levers::quota::run::Quotas;
 use crate::levers::rotation::run::Rotation;
 use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput, Who};
 use crate::policy::Care;
@@ -175,6 +180,8 @@ pub(crate) struct Sim<'w> {
     pub(crate) emergency: Departments,
     /// Admission deposits (`deposit`); `None` without `[deposit]`.
     pub(crate) deposits: Option<Deposits>,
+    /// Daily volume quotas (`quota`); `None` without `[[quota]]`.
+    pub(crate) quotas: Option<Quotas>,
     /// The merged onset process (`onset`).
     onsets: Onsets,
     pub(crate) next_token: u32,
@@ -210,6 +217,7 @@ impl<'w> Sim<'w> {
             rotation: Rotation::new(world),
             emergency: Departments::new(world),
             deposits: Deposits::new(world),
+            quotas: Quotas::new(world),
             onsets: Onsets::new(scenario, onsets_per_year(scenario, &residents)),
             residents,
             rngs: Streams::new(scenario.seed, replication),
@@ -477,6 +485,9 @@ impl<'w> Sim<'w> {
                 }
             }
             self.request_bed(id, f, t);
+            return;
+        }
+        if self.quota_refuses(id, t) {
             return;
         }
         let token = self.new_token();

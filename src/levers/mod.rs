@@ -4,7 +4,7 @@
 //! The levers are the reform instruments of the README's "Policy levers"
 //! section; `docs/model.md` describes the processes behind each of them
 //! (Payment with serious-illness insurance and zero drug markup, Telemedicine, Admission, Admission deposits, Follow-ups and down-referral, Doctor
-//! rotation, Regional center layouts, Global budgets).
+//! rotation, Regional center layouts, Global budgets, Volume quotas).
 //!
 //! # What a lever file holds
 //! - its raw TOML struct(s): the serde mirror of its section, every key
@@ -62,6 +62,7 @@ pub mod outcome;
 pub mod patience;
 pub mod payment;
 pub mod population;
+pub mod quota;
 pub mod referral;
 pub mod rotation;
 pub mod serious_illness;

@@ -154,6 +154,8 @@ pub enum Needs {
     Deposit,
     /// `[drugs]`.
     Drugs,
+    /// `[[quota]]`.
+    Quota,
 }
 
 impl MetricDef {
@@ -285,6 +287,8 @@ catalogue! {
     TransfersOut = m("transfers_out", SITE, Count, Sum, "Transfers out");
     AdmissionsForgone = m("admissions_forgone", ALL_SITES, Count, Sum, "Admissions forgone for a deposit").needs(Needs::Deposit);
     AdmissionsDelayed = m("admissions_delayed", ALL_SITES, Count, Sum, "Admissions delayed for a deposit").needs(Needs::Deposit);
+    QuotaRedirected = m("quota_redirected", ALL_SITES, Count, Sum, "Arrivals beyond a quota sent to choose again").needs(Needs::Quota);
+    QuotaTurnedAway = m("quota_turned_away", ALL_SITES, Count, Sum, "Arrivals beyond a quota turned away").needs(Needs::Quota);
     Cost = m("cost", SITE, Cny, Sum, "Price billed");
     InpatientCost = m("inpatient_cost", SITE, Cny, Sum, "Price billed for stays");
     Fund = m("fund", SITE, Cny, Sum, "Paid by the fund");

@@ -329,6 +329,8 @@ totals! {
         transfers_out: u64,
         admissions_forgone: u64,
         admissions_delayed: u64,
+        quota_redirected: u64,
+        quota_turned_away: u64,
         beds: u32,
         /// Money in cents (see the module notes).
         cost: i64,
@@ -812,6 +814,20 @@ impl Recorder {
         }
     }
 
+    /// An arrival beyond `f`'s quota went to choose again (`[[quota]]`).
+    pub fn quota_redirected(&mut self, t: f64, f: u32) {
+        if self.measured(t) {
+            self.facilities[f as usize].n.quota_redirected += 1;
+        }
+    }
+
+    /// An arrival beyond `f`'s quota was turned away (`[[quota]]`).
+    pub fn quota_turned_away(&mut self, t: f64, f: u32) {
+        if self.measured(t) {
+            self.facilities[f as usize].n.quota_turned_away += 1;
+        }
+    }
+
     /// A boarding patient at `f` is transferred after waiting `boarding` minutes.
     pub fn transfer(&mut self, t: f64, f: u32, boarding: f64, who: Who) {
         self.ledger.transfers += 1;
@@ -970,6 +986,7 @@ impl Recorder {
                 catalogue::Needs::OutcomeModel => outcome.is_some(),
                 catalogue::Needs::Deposit => world.scenario.deposit.is_some(),
                 catalogue::Needs::Drugs => world.scenario.drugs.is_some(),
+                catalogue::Needs::Quota => !world.scenario.quotas.is_empty(),
             })
         };
         for d in catalogue::at(ScopeKind::System).filter(reported) {
@@ -1073,6 +1090,8 @@ impl Recorder {
             M::Transfers => total(|t| t.transfers_out),
             M::AdmissionsForgone => total(|t| t.admissions_forgone),
             M::AdmissionsDelayed => total(|t| t.admissions_delayed),
+            M::QuotaRedirected => total(|t| t.quota_redirected),
+            M::QuotaTurnedAway => total(|t| t.quota_turned_away),
             M::ReferralsUp => total(|t| t.referrals_up_out),
             M::ReferralsDown => total(|t| t.referrals_down_out),
             M::RotationAllowance => s.rotation_allowance,
@@ -1184,6 +1203,8 @@ fn facility_value(id: MetricId, a: &FacilityAcc, minutes: f64) -> Option<f64> {
         M::TransfersOut => t.transfers_out as f64,
         M::AdmissionsForgone => t.admissions_forgone as f64,
         M::AdmissionsDelayed => t.admissions_delayed as f64,
+        M::QuotaRedirected => t.quota_redirected as f64,
+        M::QuotaTurnedAway => t.quota_turned_away as f64,
         M::Cost => cny(t.cost),
         M::InpatientCost => cny(t.inpatient_cost),
         M::Fund => cny(t.fund),

@@ -51,6 +51,10 @@ pub const MAX_CONTRACT_TARGETS: usize = 16;
 /// the four tiers plus every contracted facility. The engine keeps one bit
 /// per entry in an episode's record of facilities already left.
 pub const MAX_CHOICE_SET: usize = 4 * MAX_NEAREST_PER_TIER as usize + MAX_CONTRACT_TARGETS;
+/// `[[quota]]` entries.
+pub const MAX_QUOTAS: usize = 1_000;
+/// `quota[i].outpatient_per_day`.
+pub const MAX_QUOTA_PER_DAY: u32 = 10_000_000;
 /// `[[rotation]]` programs.
 pub const MAX_ROTATIONS: usize = 1_000;
 /// Doctors of all facilities together (tier sums are 32-bit in the engine).

@@ -31,6 +31,7 @@ pub use crate::levers::outcome::OutcomeModel;
 pub use crate::levers::patience::Patience;
 pub use crate::levers::payment::{Policy, SchemePolicy};
 pub use crate::levers::population::{IncomeGroup, PopulationParams, Scheme};
+pub use crate::levers::quota::{Overflow as QuotaOverflow, Quota};
 pub use crate::levers::referral::Referral;
 pub use crate::levers::rotation::Rotation;
 use crate::levers::scenario_with_levers;
@@ -309,6 +310,8 @@ scenario_with_levers! {
         telemedicine => telemedicine: Option<Telemedicine>,
         /// Doctor rotation programs.
         rotation => rotations: Vec<Rotation>,
+        /// Daily outpatient volume quotas; empty when there are none.
+        quota => quotas: Vec<Quota>,
         /// Medical community global budget.
         budget => budget: Option<Budget>,
         /// Serious-illness insurance, a second payer; `None` when there is none.

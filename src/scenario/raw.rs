@@ -25,6 +25,7 @@ pub use crate::levers::outcome::{RawHazard, RawOutcome};
 pub use crate::levers::patience::RawPatience;
 pub use crate::levers::payment::{RawPayment, RawPolicy, RawSchemePolicy};
 pub use crate::levers::population::{RawIncomeGroup, RawPopulation};
+pub use crate::levers::quota::RawQuota;
 pub use crate::levers::referral::RawReferral;
 pub use crate::levers::rotation::RawRotation;
 pub use crate::levers::serious_illness::{RawBand, RawSeriousIllness};
@@ -60,6 +61,8 @@ raw_section! {
         pub layouts: Option<BTreeMap<String, RawLayout>>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub rotation: Vec<RawRotation>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub quota: Vec<RawQuota>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub region: Vec<RawRegion>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -45,6 +45,10 @@ const BROKEN: &[(&str, &[&str])] = &[
         ],
     ),
     ("probability.toml", &["demand.chronic_share", "1.3", "between 0 and 1"]),
+    (
+        "negative_quota.toml",
+        &["quota[0].outpatient_per_day", "-5", "between 0 and 10000000"],
+    ),
     ("severity_mix.toml", &["demand.severity_mix", "sum to 1.15"]),
     (
         "unknown_partner.toml",

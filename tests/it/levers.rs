@@ -1299,3 +1299,67 @@ fn rotation_beyond_max_share_of_source_is_refused() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Volume quotas (#14)
+
+/// The test county, with a daily outpatient quota at the county hospital
+/// when `overflow` is given. The quota binds on most days: the county
+/// hospital sees well over 40 self-referred patients a day without it.
+fn quota(overflow: Option<&str>) -> Knobs {
+    let sections = overflow.map_or_else(String::new, |o| {
+        format!("\n[[quota]]\ntier = \"county\"\noutpatient_per_day = 40\noverflow = \"{o}\"\n")
+    });
+    Knobs {
+        sections,
+        ..Knobs::default()
+    }
+}
+
+/// Before #14 a county hospital took every patient who chose it; with a
+/// quota the patients beyond it choose again, mostly a township center.
+#[test]
+fn a_county_quota_lowers_county_arrivals_and_redirects_patients_to_townships() {
+    let (_, without) = run(&quota(None));
+    let (_, with) = run(&quota(Some("rechoose")));
+    let county = Scope::Tier(Tier::County);
+    let township = Scope::Tier(Tier::Township);
+    assert_less(
+        "county arrivals",
+        ("quota", mean(&with, county, "arrivals")),
+        ("no quota", mean(&without, county, "arrivals")),
+    );
+    assert_less(
+        "township arrivals",
+        ("no quota", mean(&without, township, "arrivals")),
+        ("quota", mean(&with, township, "arrivals")),
+    );
+    assert_less(
+        "quota_redirected",
+        ("nothing", 0.0),
+        ("quota", mean(&with, Scope::System, "quota_redirected")),
+    );
+    assert_eq!(mean(&with, Scope::System, "quota_turned_away"), 0.0);
+    assert!(
+        !without.summaries.iter().any(|m| m.name.starts_with("quota_")),
+        "quota metrics are reported only with [[quota]]"
+    );
+}
+
+/// With `overflow = "turn_away"` the patients beyond the quota go unmet.
+#[test]
+fn a_turn_away_quota_raises_unmet_episodes() {
+    let (_, without) = run(&quota(None));
+    let (_, with) = run(&quota(Some("turn_away")));
+    assert_less(
+        "unmet_episodes",
+        ("no quota", mean(&without, Scope::System, "unmet_episodes")),
+        ("turn_away quota", mean(&with, Scope::System, "unmet_episodes")),
+    );
+    assert_less(
+        "quota_turned_away",
+        ("nothing", 0.0),
+        ("turn_away quota", mean(&with, Scope::System, "quota_turned_away")),
+    );
+    assert_eq!(mean(&with, Scope::System, "quota_redirected"), 0.0);
+}
