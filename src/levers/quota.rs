@@ -172,8 +172,8 @@ pub(crate) mod run {
     //! capped facility counts the self-referred outpatient arrivals of the
     //! calendar day; the arrival that would exceed the quota is refused at
     //! the door. Referred-up patients, follow-ups, down-referrals, transfers
-    //! to a bed and emergencies the emergency department receives are
-    //! neither counted nor refused: the policy aims at patients who bypass
+    //! to a bed and emergencies (severity at or above `[emergency]
+    //! from_severity`, day or night) are neither counted nor refused: the policy aims at patients who bypass
     //! the grassroots, not at the referral chain. Run state: `None` without
     //! `[[quota]]`, so a scenario without it runs as before.
 
@@ -253,7 +253,7 @@ pub(crate) mod run {
                 || ep.kind != Kind::Illness
                 || !ep.self_referred
                 || ep.referred
-                || self.to_emergency_department(f, ep.severity)
+                || self.scenario.emergency.is_emergency(ep.severity)
             {
                 return false;
             }
@@ -319,6 +319,24 @@ pub(crate) mod run {
             assert_eq!((sim.facilities[0].queued, sim.episodes.live()), (2, 2));
             run_until(&mut sim, 1440.0);
             arrive(&mut sim, 1440.0, Severity::Mild);
+            assert_eq!((sim.facilities[0].queued, sim.episodes.live()), (3, 3));
+        }
+
+        /// An outpatient volume cap must not turn away an emergency: a
+        /// severe patient arriving in clinic hours past the quota (the
+        /// clinic is open, so no emergency department takes them) is
+        /// neither refused nor counted.
+        #[test]
+        fn an_emergency_is_never_refused_by_the_quota() {
+            let w = world("turn_away");
+            let mut sim = Sim::new(&w, 0);
+            sim.start();
+            for _ in 0..2 {
+                arrive(&mut sim, 0.0, Severity::Mild);
+            }
+            arrive(&mut sim, 0.0, Severity::Severe);
+            assert_eq!((sim.facilities[0].queued, sim.episodes.live()), (3, 3));
+            arrive(&mut sim, 0.0, Severity::Mild);
             assert_eq!((sim.facilities[0].queued, sim.episodes.live()), (3, 3));
         }
 
