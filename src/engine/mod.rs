@@ -93,6 +93,7 @@ use crate::levers::contract::run as contract;
 use crate::levers::deposit::run::Deposits;
 use crate::levers::emergency::run::Departments;
 use crate::levers::payment::run::Payment;
+use crate::levers::reserved::run::Desks;
 use crate::levers::rotation::run::Rotation;
 use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput, Who};
 use crate::policy::Care;
@@ -175,6 +176,8 @@ pub(crate) struct Sim<'w> {
     pub(crate) emergency: Departments,
     /// Admission deposits (`deposit`); `None` without `[deposit]`.
     pub(crate) deposits: Option<Deposits>,
+    /// Reserved slots' desks (`reserved`); `None` without `[reserved_slots]`.
+    pub(crate) reserved: Option<Desks>,
     /// The merged onset process (`onset`).
     onsets: Onsets,
     pub(crate) next_token: u32,
@@ -210,6 +213,7 @@ impl<'w> Sim<'w> {
             rotation: Rotation::new(world),
             emergency: Departments::new(world),
             deposits: Deposits::new(world),
+            reserved: Desks::new(world),
             onsets: Onsets::new(scenario, onsets_per_year(scenario, &residents)),
             residents,
             rngs: Streams::new(scenario.seed, replication),
@@ -376,6 +380,7 @@ impl<'w> Sim<'w> {
             left_county: false,
             cross_region: false,
             triage: false,
+            reserved_doctor: false,
         }
     }
 
@@ -510,6 +515,7 @@ impl<'w> Sim<'w> {
             self.emergency_arrival(f, entry, t);
             return;
         }
+        self.reserve_arrival(f, entry, referred, r);
         let state = &mut self.facilities[f];
         let class = state.class_of(severity, referred);
         state.queues[class].push_back(entry);
@@ -535,7 +541,10 @@ impl<'w> Sim<'w> {
     /// then records the queue length.
     pub(crate) fn try_start(&mut self, f: FacilityId, t: f64) {
         while self.facilities[f].busy < self.facilities[f].doctors {
-            let Some(entry) = self.next_patient(f) else { break };
+            let Some((entry, by_reserved)) = self.next_patient_reserving(f) else {
+                break;
+            };
+            self.episodes.get_mut(entry.episode).reserved_doctor = by_reserved;
             self.start_service(f, entry, t);
         }
         let tier = self.world.facilities[f].tier as usize;
@@ -546,25 +555,14 @@ impl<'w> Sim<'w> {
     /// Pops the next patient to serve: highest class first; while closed,
     /// only patients who arrived before closing. Stale entries (patients
     /// who left) are dropped on the way.
-    fn next_patient(&mut self, f: FacilityId) -> Option<QueueEntry> {
+    pub(crate) fn next_patient(&mut self, f: FacilityId) -> Option<QueueEntry> {
         let episodes = &self.episodes;
         let state = &mut self.facilities[f];
         let (open, last_close) = (state.open, state.last_close);
-        for q in state.queues.iter_mut() {
-            while let Some(head) = q.front() {
-                let ep = episodes.get(head.episode);
-                if ep.token == head.token && ep.phase == Phase::Waiting {
-                    break;
-                }
-                q.pop_front();
-            }
-            if let Some(head) = q.front()
-                && (open || head.arrival <= last_close)
-            {
-                return q.pop_front();
-            }
-        }
-        None
+        state
+            .queues
+            .iter_mut()
+            .find_map(|q| state::pop_live(q, episodes, open, last_close))
     }
 
     /// Whether a patient of `severity` is treated here and the minutes a
@@ -651,6 +649,7 @@ impl<'w> Sim<'w> {
         if emergency {
             self.emergency_doctor_freed(f);
         } else {
+            self.reserved_doctor_freed(f, id);
             let state = &mut self.facilities[f];
             state.busy -= 1;
             let (busy, tier) = (state.busy, info.tier as usize);

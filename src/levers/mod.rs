@@ -63,6 +63,7 @@ pub mod patience;
 pub mod payment;
 pub mod population;
 pub mod referral;
+pub mod reserved;
 pub mod rotation;
 pub mod serious_illness;
 pub mod telemedicine;

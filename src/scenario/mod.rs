@@ -32,6 +32,7 @@ pub use crate::levers::patience::Patience;
 pub use crate::levers::payment::{Policy, SchemePolicy};
 pub use crate::levers::population::{IncomeGroup, PopulationParams, Scheme};
 pub use crate::levers::referral::Referral;
+pub use crate::levers::reserved::ReservedSlots;
 pub use crate::levers::rotation::Rotation;
 use crate::levers::scenario_with_levers;
 pub use crate::levers::serious_illness::{Band, SeriousIllness};
@@ -303,6 +304,8 @@ scenario_with_levers! {
         admission => admission: Admission,
         /// Admission deposits and settle-after-discharge; `None` when no deposit is modelled.
         deposit => deposit: Option<Deposit>,
+        /// Doctor capacity reserved for referred contracted patients; `None` when none is.
+        reserved_slots => reserved_slots: Option<ReservedSlots>,
         /// Family-doctor contracts.
         contract => contract: Contract,
         /// Telemedicine links; `None` when no site has one.
