@@ -15,7 +15,8 @@
 //! `payment` bills, yearly caps and the expected episode costs the choice
 //! weighs, `emergency` the hospitals' emergency departments and what an
 //! emergency patient may choose and how fast they are referred, `deposit`
-//! the admission deposit a resident may not raise. The onset
+//! the admission deposit a resident may not raise, `reserved` the doctors
+//! reserved for referred contracted patients. The onset
 //! process is `onset`. [`Sim`] and its fields are `pub(crate)` for those
 //! hooks only: nothing outside `src/engine/` and `src/levers/` names them (a test in
 //! `src/levers/mod.rs` checks).
@@ -46,9 +47,11 @@
 //!    `patience::start_patience` (one patience draw when patience is on,
 //!    emergency department or not), then `emergency::to_emergency_department`
 //!    (no draw) sends an emergency arriving while the clinic is closed to
-//!    `emergency::emergency_arrival`, everyone else to the queue and
-//!    `Sim::try_start`.
-//! 4. Service start (`Sim::start_service`, or in an emergency department
+//!    `emergency::emergency_arrival`, everyone else to
+//!    `reserved::reserve_arrival` (no draw; an eligible patient also joins
+//!    a reserving facility's desk), the queue and `Sim::try_start`.
+//! 4. Service start (`Sim::try_start` picks the patient through
+//!    `reserved::next_patient_reserving`, no draw; then `Sim::start_service`, or in an emergency department
 //!    `emergency::start_emergency_service`): `Sim::consultation`:
 //!    `rotation::capability` (no draw), then `telemedicine::teleconsult`
 //!    (one referral uniform, only one level above capability at a tele
@@ -57,7 +60,8 @@
 //!    the time to capable care; no draw), then (at the clinic only)
 //!    `beliefs::learn_wait` (no draw).
 //! 5. Service end (`Sim::on_service_end`) and discharge: the doctor is
-//!    freed (`emergency::emergency_doctor_freed` in a department), then
+//!    freed (`emergency::emergency_doctor_freed` in a department, else
+//!    `reserved::reserved_doctor_freed`), then
 //!    `payment::charge` (with `serious_illness::serious_illness_pays`
 //!    and `drugs::drug_markup`; no draw), then referral up (travel from
 //!    `emergency::referral_travel_minutes`, no draw), follow-up or
