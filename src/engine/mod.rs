@@ -16,7 +16,8 @@
 //! weighs, `emergency` the hospitals' emergency departments and what an
 //! emergency patient may choose and how fast they are referred, `deposit`
 //! the admission deposit a resident may not raise, `quota` the daily
-//! outpatient quotas. The onset
+//! outpatient quotas, `reserved` the doctors reserved for referred
+//! contracted patients. The onset
 //! process is `onset`. [`Sim`] and its fields are `pub(crate)` for those
 //! hooks only: nothing outside `src/engine/` and `src/levers/` names them (a test in
 //! `src/levers/mod.rs` checks).
@@ -50,9 +51,11 @@
 //!    `patience::start_patience` (one patience draw when patience is on,
 //!    emergency department or not), then `emergency::to_emergency_department`
 //!    (no draw) sends an emergency arriving while the clinic is closed to
-//!    `emergency::emergency_arrival`, everyone else to the queue and
-//!    `Sim::try_start`.
-//! 4. Service start (`Sim::start_service`, or in an emergency department
+//!    `emergency::emergency_arrival`, everyone else to
+//!    `reserved::reserve_arrival` (no draw; an eligible patient also joins
+//!    a reserving facility's desk), the queue and `Sim::try_start`.
+//! 4. Service start (`Sim::try_start` picks the patient through
+//!    `reserved::next_patient_reserving`, no draw; then `Sim::start_service`, or in an emergency department
 //!    `emergency::start_emergency_service`): `Sim::consultation`:
 //!    `rotation::capability` (no draw), then `telemedicine::teleconsult`
 //!    (one referral uniform, only one level above capability at a tele
@@ -61,7 +64,8 @@
 //!    the time to capable care; no draw), then (at the clinic only)
 //!    `beliefs::learn_wait` (no draw).
 //! 5. Service end (`Sim::on_service_end`) and discharge: the doctor is
-//!    freed (`emergency::emergency_doctor_freed` in a department), then
+//!    freed (`emergency::emergency_doctor_freed` in a department, else
+//!    `reserved::reserved_doctor_freed`), then
 //!    `payment::charge` (with `serious_illness::serious_illness_pays`
 //!    and `drugs::drug_markup`; no draw), then referral up (travel from
 //!    `emergency::referral_travel_minutes`, no draw), follow-up or
@@ -98,6 +102,7 @@ use crate::levers::deposit::run::Deposits;
 use crate::levers::emergency::run::Departments;
 use crate::levers::payment::run::Payment;
 use crate::levers::quota::run::Quotas;
+use crate::levers::reserved::run::Desks;
 use crate::levers::rotation::run::Rotation;
 use crate::metrics::{ArrivalKind, EpisodeEnd, Recorder, RunOutput, Who};
 use crate::policy::Care;
@@ -182,6 +187,8 @@ pub(crate) struct Sim<'w> {
     pub(crate) deposits: Option<Deposits>,
     /// Daily volume quotas (`quota`); `None` without `[[quota]]`.
     pub(crate) quotas: Option<Quotas>,
+    /// Reserved slots' desks (`reserved`); `None` without `[reserved_slots]`.
+    pub(crate) reserved: Option<Desks>,
     /// The merged onset process (`onset`).
     onsets: Onsets,
     pub(crate) next_token: u32,
@@ -218,6 +225,7 @@ impl<'w> Sim<'w> {
             emergency: Departments::new(world),
             deposits: Deposits::new(world),
             quotas: Quotas::new(world),
+            reserved: Desks::new(world),
             onsets: Onsets::new(scenario, onsets_per_year(scenario, &residents)),
             residents,
             rngs: Streams::new(scenario.seed, replication),
@@ -384,6 +392,7 @@ impl<'w> Sim<'w> {
             left_county: false,
             cross_region: false,
             triage: false,
+            reserved_doctor: false,
         }
     }
 
@@ -521,6 +530,7 @@ impl<'w> Sim<'w> {
             self.emergency_arrival(f, entry, t);
             return;
         }
+        self.reserve_arrival(f, entry, referred, r);
         let state = &mut self.facilities[f];
         let class = state.class_of(severity, referred);
         state.queues[class].push_back(entry);
@@ -546,7 +556,10 @@ impl<'w> Sim<'w> {
     /// then records the queue length.
     pub(crate) fn try_start(&mut self, f: FacilityId, t: f64) {
         while self.facilities[f].busy < self.facilities[f].doctors {
-            let Some(entry) = self.next_patient(f) else { break };
+            let Some((entry, by_reserved)) = self.next_patient_reserving(f) else {
+                break;
+            };
+            self.episodes.get_mut(entry.episode).reserved_doctor = by_reserved;
             self.start_service(f, entry, t);
         }
         let tier = self.world.facilities[f].tier as usize;
@@ -557,25 +570,14 @@ impl<'w> Sim<'w> {
     /// Pops the next patient to serve: highest class first; while closed,
     /// only patients who arrived before closing. Stale entries (patients
     /// who left) are dropped on the way.
-    fn next_patient(&mut self, f: FacilityId) -> Option<QueueEntry> {
+    pub(crate) fn next_patient(&mut self, f: FacilityId) -> Option<QueueEntry> {
         let episodes = &self.episodes;
         let state = &mut self.facilities[f];
         let (open, last_close) = (state.open, state.last_close);
-        for q in state.queues.iter_mut() {
-            while let Some(head) = q.front() {
-                let ep = episodes.get(head.episode);
-                if ep.token == head.token && ep.phase == Phase::Waiting {
-                    break;
-                }
-                q.pop_front();
-            }
-            if let Some(head) = q.front()
-                && (open || head.arrival <= last_close)
-            {
-                return q.pop_front();
-            }
-        }
-        None
+        state
+            .queues
+            .iter_mut()
+            .find_map(|q| state::pop_live(q, episodes, open, last_close))
     }
 
     /// Whether a patient of `severity` is treated here and the minutes a
@@ -662,6 +664,7 @@ impl<'w> Sim<'w> {
         if emergency {
             self.emergency_doctor_freed(f);
         } else {
+            self.reserved_doctor_freed(f, id);
             let state = &mut self.facilities[f];
             state.busy -= 1;
             let (busy, tier) = (state.busy, info.tier as usize);

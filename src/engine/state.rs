@@ -242,6 +242,8 @@ pub struct Episode {
     pub cross_region: bool,
     /// The consultation under way is a triage before referral.
     pub triage: bool,
+    /// A reserved doctor serves the consultation under way (`reserved`).
+    pub reserved_doctor: bool,
 }
 
 /// Episodes under way, with slot reuse.
@@ -373,5 +375,26 @@ impl FacilityState {
             0
         };
         group * per_group + within
+    }
+}
+
+/// Pops the head of `q` once stale entries (patients who left) are dropped;
+/// while closed (`open` false) only a patient who arrived by `last_close`.
+pub(crate) fn pop_live(
+    q: &mut VecDeque<QueueEntry>,
+    episodes: &Slab,
+    open: bool,
+    last_close: f64,
+) -> Option<QueueEntry> {
+    while let Some(head) = q.front() {
+        let ep = episodes.get(head.episode);
+        if ep.token == head.token && ep.phase == Phase::Waiting {
+            break;
+        }
+        q.pop_front();
+    }
+    match q.front() {
+        Some(head) if open || head.arrival <= last_close => q.pop_front(),
+        _ => None,
     }
 }

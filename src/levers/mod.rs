@@ -64,6 +64,7 @@ pub mod payment;
 pub mod population;
 pub mod quota;
 pub mod referral;
+pub mod reserved;
 pub mod rotation;
 pub mod serious_illness;
 pub mod telemedicine;

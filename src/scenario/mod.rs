@@ -33,6 +33,7 @@ pub use crate::levers::payment::{Policy, SchemePolicy};
 pub use crate::levers::population::{IncomeGroup, PopulationParams, Scheme};
 pub use crate::levers::quota::{Overflow as QuotaOverflow, Quota};
 pub use crate::levers::referral::Referral;
+pub use crate::levers::reserved::ReservedSlots;
 pub use crate::levers::rotation::Rotation;
 use crate::levers::scenario_with_levers;
 pub use crate::levers::serious_illness::{Band, SeriousIllness};
@@ -304,6 +305,8 @@ scenario_with_levers! {
         admission => admission: Admission,
         /// Admission deposits and settle-after-discharge; `None` when no deposit is modelled.
         deposit => deposit: Option<Deposit>,
+        /// Doctor capacity reserved for referred contracted patients; `None` when none is.
+        reserved_slots => reserved_slots: Option<ReservedSlots>,
         /// Family-doctor contracts.
         contract => contract: Contract,
         /// Telemedicine links; `None` when no site has one.

@@ -27,6 +27,7 @@ pub use crate::levers::payment::{RawPayment, RawPolicy, RawSchemePolicy};
 pub use crate::levers::population::{RawIncomeGroup, RawPopulation};
 pub use crate::levers::quota::RawQuota;
 pub use crate::levers::referral::RawReferral;
+pub use crate::levers::reserved::RawReservedSlots;
 pub use crate::levers::rotation::RawRotation;
 pub use crate::levers::serious_illness::{RawBand, RawSeriousIllness};
 pub use crate::levers::telemedicine::RawTelemedicine;
@@ -49,6 +50,7 @@ raw_section! {
         pub population: Option<RawPopulation>,
         pub admission: Option<RawAdmission>,
         pub deposit: Option<RawDeposit>,
+        pub reserved_slots: Option<RawReservedSlots>,
         pub contract: Option<RawContract>,
         pub telemedicine: Option<RawTelemedicine>,
         pub budget: Option<RawBudget>,

@@ -696,6 +696,57 @@ fn priority_referrals_lower_referred_patients_county_wait() {
 }
 
 // ---------------------------------------------------------------------------
+// Expert slots reserved for family doctors' referrals (#14)
+
+/// The busy county of [`priority`] (FIFO queue), every resident contracted,
+/// so a referred patient is exactly a reserved-slot patient; with
+/// `reserved` three of the county's ten doctors take referred contracted
+/// patients first.
+fn reserved(reserved: bool) -> Knobs {
+    let mut k = priority(false);
+    k.sections += "[contract]\nshare = 1.0\n";
+    if reserved {
+        k.sections += "[reserved_slots]\nfacilities = [\"county\"]\nshare = 0.3\n";
+    }
+    k
+}
+
+/// On common random numbers (the same seed; `beliefs = "none"` keeps the
+/// arrivals the same), reserving slots lowers the referred contracted
+/// patients' county wait and raises the others'.
+#[test]
+fn reserved_slots_lower_referred_contracted_waits_and_raise_others() {
+    let (_, open) = run(&reserved(false));
+    let (_, held) = run(&reserved(true));
+    let county = Scope::Tier(Tier::County);
+    let eligible = "wait_mean_referred_minutes";
+    let others = "wait_mean_unreferred_minutes";
+    assert!(mean(&open, county, "referrals_up_in") > 0.2 * mean(&open, county, "arrivals"));
+    assert_eq!(
+        mean(&open, county, "arrivals"),
+        mean(&held, county, "arrivals"),
+        "the queue order must not change who arrives"
+    );
+    eprintln!(
+        "county waits: eligible {:.1} -> {:.1}, others {:.1} -> {:.1} minutes",
+        mean(&open, county, eligible),
+        mean(&held, county, eligible),
+        mean(&open, county, others),
+        mean(&held, county, others)
+    );
+    assert_less(
+        eligible,
+        ("reserved", mean(&held, county, eligible)),
+        ("open", mean(&open, county, eligible)),
+    );
+    assert_less(
+        others,
+        ("open", mean(&open, county, others)),
+        ("reserved", mean(&held, county, others)),
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Penalty for self-referral
 
 #[test]
